@@ -1,0 +1,1 @@
+"""The wire: the schema shared with the browser, and the msgpack codec."""

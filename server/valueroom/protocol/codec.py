@@ -1,0 +1,68 @@
+"""The msgpack wire codec: the only place frames are turned into bytes and back.
+
+Decoding is strict and bounded: string keys only, no extension types, no
+bytes payloads, container sizes capped by the frame limit. Any failure raises
+:class:`FrameDecodeError`, which the edge turns into a ``bad_frame`` error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+
+from valueroom.protocol.schema import limit
+
+__all__ = ["FrameDecodeError", "decode", "decode_trusted", "encode"]
+
+_MAX = limit("max_frame_bytes")
+
+
+class FrameDecodeError(ValueError):
+    """The bytes are not one well-formed msgpack value of the allowed kinds."""
+
+
+def _refuse_ext(code: int, data: bytes) -> Any:
+    raise FrameDecodeError(f"extension type {code} is not allowed")
+
+
+_packer_options: dict[str, Any] = {"use_bin_type": True, "datetime": False}
+
+
+def encode(frame: Any) -> bytes:
+    """Encode one frame. Frames are plain dicts, lists, str, int, bool and None."""
+    data: bytes = msgpack.packb(frame, **_packer_options)
+    return data
+
+
+def decode(data: bytes) -> Any:
+    """Decode one client frame; raise FrameDecodeError on anything malformed."""
+    if len(data) > _MAX:
+        raise FrameDecodeError(f"frame is larger than {_MAX} bytes")
+    try:
+        return msgpack.unpackb(
+            data,
+            raw=False,
+            strict_map_key=True,
+            ext_hook=_refuse_ext,
+            max_bin_len=0,
+            max_str_len=_MAX,
+            max_array_len=_MAX,
+            max_map_len=_MAX,
+            max_ext_len=0,
+        )
+    except FrameDecodeError:
+        raise
+    except (
+        ValueError,
+        TypeError,
+        msgpack.ExtraData,
+        msgpack.FormatError,
+        msgpack.StackError,
+    ) as exc:
+        raise FrameDecodeError(f"not a valid msgpack frame ({type(exc).__name__})") from exc
+
+
+def decode_trusted(data: bytes) -> Any:
+    """Decode bytes this server wrote itself (the stored log): no size caps."""
+    return msgpack.unpackb(data, raw=False, strict_map_key=False)
