@@ -1,0 +1,68 @@
+"""The domain's exception hierarchy. Each leaf maps to one typed error frame.
+
+::
+
+    DomainError                 code            meaning
+     ├── NotPermitted           not_permitted   the actor's role may not do this
+     ├── ItemNotFound           item_not_found  no such item, or it was deleted
+     ├── ItemExists             item_exists     an item with that id already exists
+     ├── InvalidCommand         invalid_command well-formed but makes no sense here
+     ├── LimitReached           limit_reached   the room is full (items, options)
+     ├── InvalidFigure          invalid_figure  an amount that is not acceptable money
+     └── TransparencyError      transparency    consent or reveal rules refuse it
+
+Messages are written for the person who sent the command. They never quote
+another party's data: an error is sent only to the sender, but it is still an
+outbound byte and obeys the same privacy rule as everything else.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DomainError",
+    "InvalidCommand",
+    "InvalidFigure",
+    "ItemExists",
+    "ItemNotFound",
+    "LimitReached",
+    "NotPermitted",
+    "TransparencyError",
+]
+
+
+class DomainError(Exception):
+    """A command was refused. Nothing was appended."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotPermitted(DomainError):
+    code = "not_permitted"
+
+
+class ItemNotFound(DomainError):
+    code = "item_not_found"
+
+
+class ItemExists(DomainError):
+    code = "item_exists"
+
+
+class InvalidCommand(DomainError):
+    code = "invalid_command"
+
+
+class LimitReached(DomainError):
+    code = "limit_reached"
+
+
+class InvalidFigure(DomainError):
+    code = "invalid_figure"
+
+
+class TransparencyError(DomainError):
+    code = "transparency"

@@ -1,0 +1,323 @@
+"""The 50/50 split: the brief's worked example, the odd-cent rule, totals, partial lines."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from valueroom.domain.money import MAX_UNITS
+from valueroom.domain.split import (
+    TOTAL_ID,
+    Figures,
+    PerParty,
+    Split,
+    SplitLine,
+    compute_split,
+    split_line,
+    to_wire,
+)
+from valueroom.protocol.schema import SchemaViolation, check_server_frame
+
+C = 100  # minor units per euro
+
+figures = st.builds(
+    Figures,
+    value=st.integers(min_value=-MAX_UNITS, max_value=MAX_UNITS),
+    cost=st.integers(min_value=0, max_value=MAX_UNITS),
+)
+
+
+def assert_line_identities(line: SplitLine) -> None:
+    assert line.net == line.own.buyer + line.own.seller
+    assert line.fair.buyer + line.fair.seller == line.net
+    assert line.transfer.buyer == -line.transfer.seller
+    for party in ("buyer", "seller"):
+        assert line.own[party] + line.transfer[party] == line.fair[party]
+    assert line.destroys_value == (line.net < 0)
+
+
+def test_split_worked_example_consignment_stock() -> None:
+    line = split_line(
+        "consignment",
+        Figures(value=120_000 * C, cost=10_000 * C),
+        Figures(value=20_000 * C, cost=50_000 * C),
+    )
+    assert line.own == PerParty(buyer=110_000 * C, seller=-30_000 * C)
+    assert line.net == 80_000 * C
+    assert line.fair == PerParty(buyer=40_000 * C, seller=40_000 * C)
+    # The buyer pays the seller 70,000.
+    assert line.transfer == PerParty(buyer=-70_000 * C, seller=70_000 * C)
+    assert line.destroys_value is False
+    assert line.partial is False
+    assert line.item_id == "consignment"
+
+
+def test_figures_own_is_value_minus_cost() -> None:
+    assert Figures(value=500, cost=800).own == -300
+    assert Figures(value=-200, cost=50).own == -250
+
+
+@pytest.mark.parametrize(
+    ("net", "fair_buyer", "fair_seller"),
+    [
+        (5, 2, 3),
+        (1, 0, 1),
+        (-1, -1, 0),
+        (-5, -3, -2),
+        (4, 2, 2),
+        (-4, -2, -2),
+        (0, 0, 0),
+    ],
+)
+def test_split_odd_cent_rule(net: int, fair_buyer: int, fair_seller: int) -> None:
+    # All of the net comes from the buyer's side, so the transfer shows the rule clearly.
+    line = split_line("i", Figures(value=net, cost=0), Figures(value=0, cost=0))
+    assert line.net == net
+    assert line.fair == PerParty(buyer=fair_buyer, seller=fair_seller)
+    assert line.transfer == PerParty(buyer=fair_buyer - net, seller=fair_seller)
+    assert_line_identities(line)
+
+
+def test_split_odd_cent_positive_seller_gets_the_cent() -> None:
+    # Buyer own 1.01, seller own 0.00: net 101 cents, buyer 50, seller 51; buyer pays 51.
+    line = split_line("i", Figures(value=201, cost=100), Figures(value=300, cost=300))
+    assert line.fair == PerParty(buyer=50, seller=51)
+    assert line.transfer == PerParty(buyer=-51, seller=51)
+
+
+def test_split_odd_cent_negative_seller_bears_less() -> None:
+    # Net -101 cents: buyer's half -51 (floor), seller's -50.
+    line = split_line("i", Figures(value=0, cost=1), Figures(value=0, cost=100))
+    assert line.net == -101
+    assert line.fair == PerParty(buyer=-51, seller=-50)
+    assert line.transfer == PerParty(buyer=-50, seller=50)
+
+
+def test_split_flags_value_destroyer() -> None:
+    line = split_line("rush", Figures(value=10_000, cost=0), Figures(value=0, cost=30_000))
+    assert line.net == -20_000
+    assert line.destroys_value is True
+    assert line.fair == PerParty(buyer=-10_000, seller=-10_000)
+    assert line.transfer == PerParty(buyer=-20_000, seller=20_000)
+
+
+def test_split_zero_net_is_not_a_value_destroyer() -> None:
+    line = split_line("even", Figures(value=100, cost=0), Figures(value=0, cost=100))
+    assert line.net == 0
+    assert line.destroys_value is False
+
+
+@pytest.mark.parametrize(
+    ("buyer", "seller", "own"),
+    [
+        (None, Figures(value=700, cost=200), PerParty(buyer=0, seller=500)),
+        (Figures(value=700, cost=200), None, PerParty(buyer=500, seller=0)),
+        (None, None, PerParty(buyer=0, seller=0)),
+    ],
+)
+def test_split_partial_line_counts_unknown_side_as_zero(
+    buyer: Figures | None, seller: Figures | None, own: PerParty
+) -> None:
+    line = split_line("i", buyer, seller)
+    assert line.partial is True
+    assert line.own == own
+    assert line.net == own.buyer + own.seller
+    assert_line_identities(line)
+    # Same numbers as if the unknown side had registered zeros; only the flag differs.
+    full = split_line("i", buyer or Figures(0, 0), seller or Figures(0, 0))
+    assert full.partial is False
+    assert (line.net, line.fair, line.transfer) == (full.net, full.fair, full.transfer)
+
+
+def test_split_total_equals_sums_of_lines() -> None:
+    split = compute_split(
+        [
+            ("a", Figures(120_000 * C, 10_000 * C), Figures(20_000 * C, 50_000 * C)),
+            ("b", Figures(1, 0), Figures(0, 0)),  # odd: buyer 0, seller 1
+            ("c", Figures(0, 0), Figures(0, 3)),  # odd negative: buyer -2, seller -1
+            ("d", Figures(10, 50), Figures(5, 0)),  # destroys value
+        ],
+        excluded=["x", "y"],
+    )
+    assert [line.item_id for line in split.lines] == ["a", "b", "c", "d"]
+    assert split.excluded == ("x", "y")
+    total = split.total
+    assert total is not None
+    assert total.item_id == TOTAL_ID == "total"
+    for field in ("own", "fair", "transfer"):
+        for party in ("buyer", "seller"):
+            assert getattr(total, field)[party] == sum(
+                getattr(line, field)[party] for line in split.lines
+            )
+    assert total.net == sum(line.net for line in split.lines)
+    assert total.net == 80_000 * C + 1 - 3 - 35
+    assert total.fair == PerParty(buyer=40_000 * C + 0 - 2 - 18, seller=40_000 * C + 1 - 1 - 17)
+    assert total.transfer == PerParty(
+        buyer=-70_000 * C - 1 - 2 + 22, seller=70_000 * C + 1 + 2 - 22
+    )
+    assert total.destroys_value is False
+    assert total.partial is False
+    assert_line_identities(total)
+
+
+def test_split_total_destroys_value_when_total_net_negative() -> None:
+    split = compute_split(
+        [("a", Figures(100, 0), Figures(0, 0)), ("b", Figures(0, 0), Figures(0, 150))],
+        excluded=[],
+    )
+    assert split.lines[0].destroys_value is False
+    assert split.lines[1].destroys_value is True
+    assert split.total is not None
+    assert split.total.net == -50
+    assert split.total.destroys_value is True
+
+
+def test_split_total_partial_when_any_line_partial() -> None:
+    split = compute_split(
+        [("a", Figures(100, 0), Figures(0, 0)), ("b", Figures(7, 0), None)],
+        excluded=[],
+    )
+    assert [line.partial for line in split.lines] == [False, True]
+    assert split.total is not None
+    assert split.total.partial is True
+
+
+def test_split_without_lines_has_no_total() -> None:
+    split = compute_split([], excluded=["a", "b"])
+    assert split == Split(lines=(), total=None, excluded=("a", "b"))
+
+
+def test_split_refuses_duplicate_item_ids() -> None:
+    with pytest.raises(ValueError, match="more than once"):
+        compute_split([("a", None, None), ("a", None, None)], excluded=[])
+    with pytest.raises(ValueError, match="more than once"):
+        compute_split([("a", None, None)], excluded=["a"])
+
+
+def test_split_line_is_frozen() -> None:
+    line = split_line("a", Figures(1, 0), Figures(1, 0))
+    with pytest.raises(AttributeError):
+        line.net = 5  # type: ignore[misc]
+
+
+def test_per_party_reads_like_a_mapping() -> None:
+    pair = PerParty(buyer=3, seller=-4)
+    assert dict(pair) == {"buyer": 3, "seller": -4}
+    assert list(pair) == ["buyer", "seller"]
+    assert pair["seller"] == -4
+    assert "buyer" in pair
+    assert "neutral" not in pair
+    with pytest.raises(KeyError):
+        pair["neutral"]
+
+
+def test_split_to_wire_shape() -> None:
+    split = compute_split(
+        [("consignment", Figures(120_000 * C, 10_000 * C), Figures(20_000 * C, 50_000 * C))],
+        excluded=["secret"],
+    )
+    line = {
+        "item_id": "consignment",
+        "own": {"buyer": 11_000_000, "seller": -3_000_000},
+        "net": 8_000_000,
+        "fair": {"buyer": 4_000_000, "seller": 4_000_000},
+        "transfer": {"buyer": -7_000_000, "seller": 7_000_000},
+        "destroys_value": False,
+        "partial": False,
+    }
+    assert to_wire(split) == {
+        "lines": [line],
+        "total": {**line, "item_id": "total"},
+        "excluded": ["secret"],
+    }
+
+
+def test_split_to_wire_empty() -> None:
+    assert to_wire(compute_split([], excluded=[])) == {"lines": [], "total": None, "excluded": []}
+
+
+def test_split_to_wire_matches_shared_schema() -> None:
+    big = Figures(value=MAX_UNITS, cost=0)
+    split = compute_split(
+        [(f"i{n}", big, big) for n in range(300)] + [("p", None, Figures(1, 2))],
+        excluded=["x"],
+    )
+    wire = to_wire(split)
+    # The total exceeds the Units range; the schema's Total type must still accept it.
+    assert wire["total"]["net"] > MAX_UNITS
+    assert check_server_frame({"type": "split", "shared": wire, "preview": wire}) == "split"
+    empty = to_wire(compute_split([], excluded=[]))
+    assert check_server_frame({"type": "split", "shared": empty, "preview": None}) == "split"
+
+
+def test_split_to_wire_refused_by_schema_when_field_missing() -> None:
+    wire = to_wire(compute_split([("a", Figures(1, 0), Figures(1, 0))], excluded=[]))
+    broken = copy.deepcopy(wire)
+    del broken["lines"][0]["partial"]
+    with pytest.raises(SchemaViolation):
+        check_server_frame({"type": "split", "shared": broken, "preview": None})
+
+
+@given(buyer=figures, seller=figures)
+def test_split_transfers_sum_to_zero(buyer: Figures, seller: Figures) -> None:
+    line = split_line("i", buyer, seller)
+    assert line.transfer.buyer + line.transfer.seller == 0
+
+
+@given(buyer=figures, seller=figures)
+def test_split_fair_halves_sum_to_net(buyer: Figures, seller: Figures) -> None:
+    line = split_line("i", buyer, seller)
+    assert line.net == buyer.own + seller.own
+    assert line.fair.buyer + line.fair.seller == line.net
+
+
+@given(buyer=figures, seller=figures)
+def test_split_own_plus_transfer_is_fair(buyer: Figures, seller: Figures) -> None:
+    line = split_line("i", buyer, seller)
+    assert line.own.buyer + line.transfer.buyer == line.fair.buyer
+    assert line.own.seller + line.transfer.seller == line.fair.seller
+
+
+@given(buyer=figures, seller=figures)
+def test_split_fair_halves_differ_by_at_most_one(buyer: Figures, seller: Figures) -> None:
+    line = split_line("i", buyer, seller)
+    assert abs(line.fair.buyer - line.fair.seller) <= 1
+    # The odd cent goes to the seller's side: seller's half is never below the buyer's.
+    assert line.fair.seller - line.fair.buyer in (0, 1)
+
+
+@given(
+    entries=st.lists(
+        st.tuples(st.none() | figures, st.none() | figures),
+        max_size=20,
+    )
+)
+def test_split_total_is_sum_of_lines_property(
+    entries: list[tuple[Figures | None, Figures | None]],
+) -> None:
+    split = compute_split([(f"i{n}", b, s) for n, (b, s) in enumerate(entries)], excluded=["gone"])
+    assert len(split.lines) == len(entries)
+    for line in split.lines:
+        assert_line_identities(line)
+    if not entries:
+        assert split.total is None
+        return
+    total = split.total
+    assert total is not None
+    assert total.net == sum(line.net for line in split.lines)
+    assert total.own == PerParty(
+        sum(line.own.buyer for line in split.lines), sum(line.own.seller for line in split.lines)
+    )
+    assert total.fair == PerParty(
+        sum(line.fair.buyer for line in split.lines), sum(line.fair.seller for line in split.lines)
+    )
+    assert total.transfer == PerParty(
+        sum(line.transfer.buyer for line in split.lines),
+        sum(line.transfer.seller for line in split.lines),
+    )
+    assert total.partial == any(b is None or s is None for b, s in entries)
+    assert total.destroys_value == (total.net < 0)
+    assert total.fair.buyer + total.fair.seller == total.net
+    assert total.transfer.buyer == -total.transfer.seller
