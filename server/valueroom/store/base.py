@@ -1,0 +1,105 @@
+"""The store contract: a durable, totally ordered event log per room.
+
+Promises every adapter keeps (``tests/test_store_contract.py`` checks them
+against each one):
+
+* ``append`` is atomic and conditional: the events are written only if the
+  room's last sequence number is still ``expected``; otherwise nothing is
+  written and :class:`Conflict` is raised. Two server processes therefore
+  can never both append sequence number *n*.
+* Once ``append`` returns, the events survive a restart of the process.
+* ``read(room, after)`` returns every event with ``seq > after``, in order,
+  with no gaps.
+* ``subscribe`` calls ``wake(seq)`` after the log of that room grew to
+  ``seq``, in this process or another one sharing the store. A wake is only a
+  hint: the room reads the log to learn what happened, so a lost or repeated
+  wake costs latency, never correctness.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from valueroom.domain.events import Event
+from valueroom.protocol.codec import decode_trusted, encode
+
+__all__ = [
+    "Conflict",
+    "RoomRecord",
+    "Store",
+    "StoreError",
+    "UnknownRoom",
+    "Wake",
+    "pack_event",
+    "unpack_event",
+]
+
+Wake = Callable[[int], None]
+
+
+class StoreError(Exception):
+    """The store could not do what was asked (an infrastructure failure)."""
+
+
+class Conflict(StoreError):
+    """Another writer appended first; ``actual`` is the log's last sequence number."""
+
+    def __init__(self, room_id: str, expected: int, actual: int) -> None:
+        super().__init__(f"room {room_id}: expected seq {expected}, log is at {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class UnknownRoom(StoreError):
+    """No room with that id exists."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRecord:
+    """What the store keeps beside the log: identity and hashed invite secrets."""
+
+    room_id: str
+    log_id: str
+    created_at: int
+    secret_hashes: dict[str, str]
+
+
+class Store(ABC):
+    """A room registry plus one append-only event log per room."""
+
+    @abstractmethod
+    async def open(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def create_room(self, record: RoomRecord, first: Sequence[Event]) -> None:
+        """Register a room and append its first events atomically."""
+
+    @abstractmethod
+    async def room(self, room_id: str) -> RoomRecord | None: ...
+
+    @abstractmethod
+    async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
+        """Append ``events`` (seq expected+1, expected+2, ...) if the log ends at ``expected``."""
+
+    @abstractmethod
+    async def read(self, room_id: str, after: int = 0) -> list[Event]: ...
+
+    @abstractmethod
+    async def subscribe(self, room_id: str, wake: Wake) -> None: ...
+
+    @abstractmethod
+    async def unsubscribe(self, room_id: str, wake: Wake) -> None: ...
+
+
+def pack_event(event: Event) -> bytes:
+    """The stored form of an event: the very bytes of its ``event`` frame."""
+    return encode(event.to_wire())
+
+
+def unpack_event(data: bytes) -> Event:
+    return Event.from_wire(decode_trusted(data))

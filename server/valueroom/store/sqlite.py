@@ -1,0 +1,185 @@
+"""The embedded store: one SQLite file in WAL mode, for a single server process.
+
+Durability: each append is one transaction committed with
+``synchronous=FULL``, so an acknowledged event survives a power cut, not only
+a crash. All database work runs on one dedicated thread (SQLite connections
+are not shared across threads); callers await it without blocking the loop.
+Wakes are delivered in-process only: two processes must not share one file
+(use Redis for that); if they do anyway, the conditional append still keeps
+the log consistent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from valueroom.domain.events import Event
+from valueroom.protocol.codec import decode_trusted, encode
+from valueroom.store.base import (
+    Conflict,
+    RoomRecord,
+    Store,
+    StoreError,
+    UnknownRoom,
+    Wake,
+    pack_event,
+    unpack_event,
+)
+
+__all__ = ["SQLiteStore"]
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rooms (
+    room_id TEXT PRIMARY KEY,
+    log_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    secrets BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    room_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (room_id, seq)
+) WITHOUT ROWID;
+"""
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="valueroom-sqlite")
+        self._watchers: dict[str, list[Wake]] = {}
+
+    @classmethod
+    def from_url(cls, url: str) -> SQLiteStore:
+        """``sqlite:///relative/file.db`` or ``sqlite:////absolute/file.db``."""
+        prefix = "sqlite:///"
+        if not url.startswith(prefix) or len(url) == len(prefix):
+            raise ValueError(
+                "a SQLite URL looks like sqlite:///valueroom.db or sqlite:////abs/path.db"
+            )
+        return cls(url[len(prefix) :])
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        db = self._db
+        if db is None:
+            raise StoreError("the SQLite store is not open")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, fn, db)
+
+    async def open(self) -> None:
+        def connect() -> sqlite3.Connection:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+            return db
+
+        loop = asyncio.get_running_loop()
+        self._db = await loop.run_in_executor(self._thread, connect)
+
+    async def close(self) -> None:
+        db, self._db = self._db, None
+        if db is not None:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._thread, db.close)
+        self._thread.shutdown(wait=True)
+
+    async def create_room(self, record: RoomRecord, first: Sequence[Event]) -> None:
+        secrets = encode(record.secret_hashes)
+        rows = [(record.room_id, e.seq, pack_event(e)) for e in first]
+
+        def write(db: sqlite3.Connection) -> None:
+            with _transaction(db):
+                db.execute(
+                    "INSERT INTO rooms (room_id, log_id, created_at, secrets) VALUES (?, ?, ?, ?)",
+                    (record.room_id, record.log_id, record.created_at, secrets),
+                )
+                db.executemany("INSERT INTO events (room_id, seq, body) VALUES (?, ?, ?)", rows)
+
+        try:
+            await self._run(write)
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"room {record.room_id} already exists") from exc
+        self._wake(record.room_id, first[-1].seq if first else 0)
+
+    async def room(self, room_id: str) -> RoomRecord | None:
+        def read(db: sqlite3.Connection) -> tuple[str, int, bytes] | None:
+            row: tuple[str, int, bytes] | None = db.execute(
+                "SELECT log_id, created_at, secrets FROM rooms WHERE room_id = ?", (room_id,)
+            ).fetchone()
+            return row
+
+        row = await self._run(read)
+        if row is None:
+            return None
+        log_id, created_at, secrets = row
+        return RoomRecord(room_id, log_id, created_at, dict(decode_trusted(secrets)))
+
+    async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
+        rows = [(room_id, e.seq, pack_event(e)) for e in events]
+
+        def write(db: sqlite3.Connection) -> None:
+            with _transaction(db):
+                exists = db.execute("SELECT 1 FROM rooms WHERE room_id = ?", (room_id,)).fetchone()
+                if exists is None:
+                    raise UnknownRoom(room_id)
+                (last,) = db.execute(
+                    "SELECT COALESCE(MAX(seq), 0) FROM events WHERE room_id = ?", (room_id,)
+                ).fetchone()
+                if last != expected:
+                    raise Conflict(room_id, expected, last)
+                db.executemany("INSERT INTO events (room_id, seq, body) VALUES (?, ?, ?)", rows)
+
+        await self._run(write)
+        if events:
+            self._wake(room_id, events[-1].seq)
+
+    async def read(self, room_id: str, after: int = 0) -> list[Event]:
+        def read(db: sqlite3.Connection) -> list[bytes]:
+            return [
+                body
+                for (body,) in db.execute(
+                    "SELECT body FROM events WHERE room_id = ? AND seq > ? ORDER BY seq",
+                    (room_id, after),
+                )
+            ]
+
+        return [unpack_event(body) for body in await self._run(read)]
+
+    async def subscribe(self, room_id: str, wake: Wake) -> None:
+        self._watchers.setdefault(room_id, []).append(wake)
+
+    async def unsubscribe(self, room_id: str, wake: Wake) -> None:
+        watchers = self._watchers.get(room_id, [])
+        if wake in watchers:
+            watchers.remove(wake)
+        if not watchers:
+            self._watchers.pop(room_id, None)
+
+    def _wake(self, room_id: str, seq: int) -> None:
+        for wake in list(self._watchers.get(room_id, ())):
+            wake(seq)
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")

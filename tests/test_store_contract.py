@@ -1,0 +1,427 @@
+"""The store contract (valueroom.store.base), checked against every adapter.
+
+Each test runs once per adapter through the ``store`` / ``store_url`` fixtures;
+Redis cases run against a real redis-server. The last section checks what only
+the Redis adapter promises (channel bookkeeping, surviving a dropped pub/sub
+connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+import redis.asyncio
+
+from valueroom.domain.events import Actor, Event
+from valueroom.store import Conflict, RoomRecord, Store, StoreError, UnknownRoom, open_store
+from valueroom.store.redis import RedisStore
+
+WAIT = 5.0
+ROOM = "r-7f3a"
+BUYER = Actor("buyer", "Anneke de Vries")
+SELLER = Actor("seller", "Søren Ødegård")
+
+
+def event(seq: int, actor: Actor | None = BUYER, **data: Any) -> Event:
+    return Event(
+        seq=seq,
+        at=1_700_000_000_000 + seq,
+        actor=actor,
+        op=f"op-{seq}",
+        vis=7,
+        name="item.note",
+        data=data or {"n": seq},
+    )
+
+
+def record(room_id: str = ROOM) -> RoomRecord:
+    return RoomRecord(
+        room_id=room_id,
+        log_id=f"log-{room_id}",
+        created_at=1_700_000_000_000,
+        secret_hashes={"buyer": "h-b", "seller": "h-s", "neutral": "h-n"},
+    )
+
+
+@asynccontextmanager
+async def another(url: str) -> AsyncIterator[Store]:
+    """A second, independent store instance on the same URL."""
+    other = open_store(url)
+    await other.open()
+    try:
+        yield other
+    finally:
+        await other.close()
+
+
+@asynccontextmanager
+async def another_writer(store: Store) -> AsyncIterator[Store]:
+    """Write through a second instance where wakes cross instances, else through ``store``."""
+    if isinstance(store, RedisStore):
+        async with another(store.url) as other:
+            yield other
+    else:
+        yield store
+
+
+class Wakes:
+    """A wake callback that records every seq it is given."""
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+        self._changed = asyncio.Event()
+
+    def __call__(self, seq: int) -> None:
+        self.seen.append(seq)
+        self._changed.set()
+
+    async def until(self, seq: int) -> None:
+        async def wait() -> None:
+            while seq not in self.seen:
+                self._changed.clear()
+                await self._changed.wait()
+
+        await asyncio.wait_for(wait(), WAIT)
+
+
+async def room_with(store: Store, last: int, room_id: str = ROOM) -> list[Event]:
+    """Create a room whose log holds events 1..last."""
+    events = [event(seq) for seq in range(1, last + 1)]
+    await store.create_room(record(room_id), events)
+    return events
+
+
+# --- Rooms ------------------------------------------------------------------
+
+
+async def test_store_create_room_keeps_record_and_first_events(store: Store) -> None:
+    first = [event(1, kind="room.created"), event(2, actor=None)]
+    await store.create_room(record(), first)
+
+    assert await store.room(ROOM) == record()
+    assert await store.read(ROOM) == first
+
+
+async def test_store_create_room_without_first_events_starts_an_empty_log(store: Store) -> None:
+    await store.create_room(record(), [])
+
+    assert await store.room(ROOM) == record()
+    assert await store.read(ROOM) == []
+    await store.append(ROOM, 0, [event(1)])
+    assert await store.read(ROOM) == [event(1)]
+
+
+async def test_store_create_room_twice_raises_and_changes_nothing(store: Store) -> None:
+    first = await room_with(store, 2)
+    clash = RoomRecord(ROOM, "log-other", 1, {"buyer": "x"})
+
+    with pytest.raises(StoreError):
+        await store.create_room(clash, [event(1, actor=SELLER)])
+
+    assert await store.room(ROOM) == record()
+    assert await store.read(ROOM) == first
+
+
+async def test_store_unknown_room_has_no_record(store: Store) -> None:
+    assert await store.room("nope") is None
+
+
+async def test_store_append_to_unknown_room_raises_unknown_room(store: Store) -> None:
+    with pytest.raises(UnknownRoom):
+        await store.append("nope", 0, [event(1)])
+
+    assert await store.room("nope") is None
+
+
+async def test_store_rooms_are_independent(store: Store) -> None:
+    await room_with(store, 1, "a")
+    await room_with(store, 3, "b")
+
+    await store.append("a", 1, [event(2, actor=SELLER)])
+
+    assert [e.seq for e in await store.read("a")] == [1, 2]
+    assert [e.seq for e in await store.read("b")] == [1, 2, 3]
+
+
+# --- Conditional append -----------------------------------------------------
+
+
+async def test_store_append_extends_the_log_when_expected_seq_matches(store: Store) -> None:
+    first = await room_with(store, 1)
+    batch = [event(2), event(3, actor=SELLER), event(4)]
+
+    await store.append(ROOM, 1, batch)
+
+    assert await store.read(ROOM) == first + batch
+
+
+async def test_store_append_refuses_stale_expected_seq(store: Store) -> None:
+    before = await room_with(store, 3)
+
+    with pytest.raises(Conflict) as refused:
+        await store.append(ROOM, 2, [event(3, actor=SELLER)])
+
+    assert refused.value.expected == 2
+    assert refused.value.actual == 3
+    assert await store.read(ROOM) == before
+
+
+async def test_store_append_refuses_expected_seq_ahead_of_the_log(store: Store) -> None:
+    before = await room_with(store, 2)
+
+    with pytest.raises(Conflict) as refused:
+        await store.append(ROOM, 5, [event(6)])
+
+    assert refused.value.actual == 2
+    assert await store.read(ROOM) == before
+
+
+async def test_store_append_racing_on_one_expected_seq_has_exactly_one_winner(
+    store: Store, store_url: str
+) -> None:
+    await room_with(store, 1)
+    async with another(store_url) as rival:
+        for _ in range(20):
+            before = await store.read(ROOM)
+            last = len(before)
+            ours = [event(last + 1, actor=BUYER), event(last + 2, actor=BUYER)]
+            theirs = [event(last + 1, actor=SELLER)]
+
+            results = await asyncio.gather(
+                store.append(ROOM, last, ours),
+                rival.append(ROOM, last, theirs),
+                return_exceptions=True,
+            )
+
+            losers = [r for r in results if r is not None]
+            assert len(losers) == 1, results
+            assert isinstance(losers[0], Conflict)
+            winner = ours if results[0] is None else theirs
+            assert losers[0].actual == last + len(winner)
+            assert await store.read(ROOM) == before + winner
+
+
+# --- Reading ----------------------------------------------------------------
+
+
+async def test_store_read_after_returns_exactly_the_later_events_in_order(store: Store) -> None:
+    events = await room_with(store, 10)
+
+    for after in (0, 1, 5, 9, 10, 11):
+        assert await store.read(ROOM, after) == events[after:]
+
+
+async def test_store_read_pages_through_logs_longer_than_one_page(store: Store) -> None:
+    await room_with(store, 1)
+    for start in range(2, 2_501, 500):
+        await store.append(ROOM, start - 1, [event(seq) for seq in range(start, start + 500)])
+
+    whole = await store.read(ROOM)
+    assert [e.seq for e in whole] == list(range(1, 2_502))
+    assert whole[1_000] == event(1_001)
+    for after in (999, 1_000, 1_001, 1_500, 2_000, 2_499):
+        tail = await store.read(ROOM, after)
+        assert [e.seq for e in tail] == list(range(after + 1, 2_502))
+
+
+async def test_store_events_round_trip_exactly(store: Store) -> None:
+    rich = Event(
+        seq=2,
+        at=1_712_345_678_901,
+        actor=SELLER,
+        op="c-01HZX9-ä",
+        vis=2,
+        name="figure.registered",
+        data={
+            "item": "consignatievoorraad — bij de koper 🏭",
+            "value": -12_000_000,
+            "cost": 2**53 + 1,
+            "nested": {"list": [1, "twee", None, True, False, [], {}], "empty": ""},
+            "ratio": [[0, 1], {"a": {"b": {"c": ["d"]}}}],
+        },
+    )
+    anonymous = Event(seq=3, at=0, actor=None, op=None, vis=4, name="phase.set", data={})
+    await room_with(store, 1)
+
+    await store.append(ROOM, 1, [rich, anonymous])
+
+    assert await store.read(ROOM, 1) == [rich, anonymous]
+
+
+# --- Durability -------------------------------------------------------------
+
+
+async def test_store_data_survives_reopening(store_url: str) -> None:
+    async with another(store_url) as first:
+        events = await room_with(first, 3)
+        await first.append(ROOM, 3, [event(4, actor=SELLER)])
+
+    async with another(store_url) as reopened:
+        assert await reopened.room(ROOM) == record()
+        assert await reopened.read(ROOM) == [*events, event(4, actor=SELLER)]
+        await reopened.append(ROOM, 4, [event(5)])
+        assert [e.seq for e in await reopened.read(ROOM, 3)] == [4, 5]
+
+
+# --- Wakes ------------------------------------------------------------------
+
+
+async def test_store_wakes_subscriber_with_new_last_seq_on_append(store: Store) -> None:
+    await room_with(store, 1)
+    wakes = Wakes()
+    await store.subscribe(ROOM, wakes)
+
+    await store.append(ROOM, 1, [event(2), event(3)])
+
+    await wakes.until(3)
+
+
+async def test_store_wakes_subscriber_on_append_through_another_instance(
+    store: Store, store_url: str
+) -> None:
+    if store_url.startswith("sqlite"):
+        pytest.skip("SQLite wakes are in-process only: one server process per file")
+    await room_with(store, 1)
+    wakes = Wakes()
+    await store.subscribe(ROOM, wakes)
+
+    async with another(store_url) as writer:
+        await writer.append(ROOM, 1, [event(2)])
+        await wakes.until(2)
+        await writer.append(ROOM, 2, [event(3), event(4)])
+        await wakes.until(4)
+
+
+async def test_store_wakes_every_callback_of_a_room(store: Store) -> None:
+    await room_with(store, 1)
+    first, second = Wakes(), Wakes()
+    await store.subscribe(ROOM, first)
+    await store.subscribe(ROOM, second)
+
+    await store.append(ROOM, 1, [event(2)])
+
+    await first.until(2)
+    await second.until(2)
+
+
+async def test_store_unsubscribe_stops_wakes_for_that_callback_only(store: Store) -> None:
+    await room_with(store, 1)
+    leaving, staying = Wakes(), Wakes()
+    await store.subscribe(ROOM, leaving)
+    await store.subscribe(ROOM, staying)
+    await store.append(ROOM, 1, [event(2)])
+    await leaving.until(2)
+
+    await store.unsubscribe(ROOM, leaving)
+    await store.append(ROOM, 2, [event(3)])
+
+    # Both callbacks hang off the same delivery, so once `staying` has seq 3,
+    # `leaving` would have it too if it were still subscribed.
+    await staying.until(3)
+    assert 3 not in leaving.seen
+
+
+async def test_store_unsubscribe_of_last_callback_stops_wakes(store: Store) -> None:
+    await room_with(store, 1, "quiet")
+    await room_with(store, 1, "busy")
+    gone, probe = Wakes(), Wakes()
+    await store.subscribe("quiet", gone)
+    await store.unsubscribe("quiet", gone)
+    await store.subscribe("busy", probe)
+
+    async with another_writer(store) as writer:
+        await writer.append("quiet", 1, [event(2)])
+        await writer.append("busy", 1, [event(2)])
+
+    # Wakes reach a store in the order the appends were made, so by the time
+    # "busy" is woken, a wake for "quiet" would already have arrived.
+    await probe.until(2)
+    assert gone.seen == []
+
+
+async def test_store_unsubscribe_of_unknown_callback_is_harmless(store: Store) -> None:
+    await room_with(store, 1)
+    wakes = Wakes()
+    await store.unsubscribe(ROOM, wakes)
+    await store.subscribe(ROOM, wakes)
+    await store.unsubscribe(ROOM, Wakes())
+
+    await store.append(ROOM, 1, [event(2)])
+
+    await wakes.until(2)
+
+
+async def test_store_resubscribing_a_room_wakes_again(store: Store) -> None:
+    await room_with(store, 1)
+    first, again = Wakes(), Wakes()
+    await store.subscribe(ROOM, first)
+    await store.unsubscribe(ROOM, first)
+    await store.subscribe(ROOM, again)
+
+    await store.append(ROOM, 1, [event(2)])
+
+    await again.until(2)
+    assert first.seen == []
+
+
+# --- Redis adapter specifics --------------------------------------------------
+
+
+@pytest.mark.redis
+async def test_redis_store_leaves_the_channel_when_the_last_callback_leaves(
+    redis_url: str,
+) -> None:
+    channel = f"vr:{{{ROOM}}}:grow"
+    async with another(redis_url) as store, redis.asyncio.Redis.from_url(redis_url) as probe:
+        first, second = Wakes(), Wakes()
+        await store.subscribe(ROOM, first)
+        await store.subscribe(ROOM, second)
+        assert await probe.pubsub_numsub(channel) == [(channel.encode(), 1)]
+
+        await store.unsubscribe(ROOM, first)
+        assert await probe.pubsub_numsub(channel) == [(channel.encode(), 1)]
+        await store.unsubscribe(ROOM, second)
+
+        async def left() -> None:
+            # Only Redis knows when it has processed the UNSUBSCRIBE: poll it.
+            while await probe.pubsub_numsub(channel) != [(channel.encode(), 0)]:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(left(), WAIT)
+
+
+@pytest.mark.redis
+async def test_redis_store_resubscribes_and_wakes_with_zero_after_pubsub_connection_drops(
+    redis_url: str,
+) -> None:
+    async with (
+        another(redis_url) as store,
+        another(redis_url) as writer,
+        redis.asyncio.Redis.from_url(redis_url) as admin,
+    ):
+        await room_with(store, 1)
+        wakes = Wakes()
+        await store.subscribe(ROOM, wakes)
+
+        killed = await admin.client_kill_filter(_type="pubsub")
+        assert killed == 1
+
+        # 0 is the "you may have missed something, read the log" hint.
+        await wakes.until(0)
+        await writer.append(ROOM, 1, [event(2)])
+        await wakes.until(2)
+
+
+@pytest.mark.redis
+async def test_redis_store_refuses_misnumbered_events_and_writes_nothing(redis_url: str) -> None:
+    async with another(redis_url) as store:
+        before = await room_with(store, 2)
+
+        with pytest.raises(ValueError, match="numbered"):
+            await store.append(ROOM, 2, [event(3), event(5)])
+
+        assert await store.read(ROOM) == before
