@@ -1,0 +1,5 @@
+import sys
+
+from valueroom.cli import main
+
+sys.exit(main())

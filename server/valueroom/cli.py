@@ -1,0 +1,120 @@
+"""``valueroom serve``: run the app under uvicorn on the websockets library (its sans-I/O protocol)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+
+from valueroom.config import Settings
+from valueroom.protocol.schema import limit
+
+__all__ = ["main"]
+
+
+def _parser(defaults: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="valueroom", description="A live room for value-oriented negotiation."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the app (HTTP and websockets)")
+    serve.add_argument(
+        "--host",
+        default=defaults.host,
+        help=f"interface to bind [env VALUEROOM_HOST] (default {defaults.host})",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=defaults.port,
+        help=f"TCP port [env PORT] (default {defaults.port})",
+    )
+    serve.add_argument(
+        "--store",
+        default=defaults.store_url,
+        help="event store URL: sqlite:///file.db (embedded) or redis://host:port/db "
+        f"[env REDIS_URL, then VALUEROOM_STORE] (default {defaults.store_url})",
+    )
+    serve.add_argument(
+        "--public-url",
+        default=defaults.public_url,
+        help="base URL of invite links [env VALUEROOM_PUBLIC_URL] (default: from the request)",
+    )
+    serve.add_argument(
+        "--allow-origin",
+        action="append",
+        default=list(defaults.allowed_origins),
+        help="also accept websockets from this Origin; repeatable [env VALUEROOM_ALLOWED_ORIGINS, comma-separated]",
+    )
+    serve.add_argument(
+        "--idle",
+        type=float,
+        default=defaults.idle_seconds,
+        help=f"unload a room idle this many seconds [env VALUEROOM_IDLE_SECONDS] (default {defaults.idle_seconds:g})",
+    )
+    serve.add_argument(
+        "--queue",
+        type=int,
+        default=defaults.send_queue,
+        help=f"frames buffered per connection before it is dropped as too slow [env VALUEROOM_SEND_QUEUE] (default {defaults.send_queue})",
+    )
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    defaults = Settings.from_env()
+    args = _parser(defaults).parse_args(argv)
+    settings = dataclasses.replace(
+        defaults,
+        host=args.host,
+        port=args.port,
+        store_url=args.store,
+        public_url=args.public_url,
+        allowed_origins=tuple(args.allow_origin),
+        idle_seconds=args.idle,
+        send_queue=args.queue,
+    )
+    import uvicorn
+
+    from valueroom.edge.app import create_app
+
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    config = uvicorn.Config(
+        create_app(settings),
+        ws="websockets-sansio",
+        ws_max_size=limit("max_frame_bytes"),
+        ws_per_message_deflate=False,
+        log_level=args.log_level,
+        access_log=False,
+    )
+    uvicorn.Server(config).run(sockets=[listening_socket(settings.host, settings.port)])
+    return 0
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket whose accepted connections have Nagle's algorithm off.
+
+    The server writes an event and then its ack as two small frames; with
+    Nagle on, the second waits for the peer's delayed ACK (about 40 ms on
+    Linux). Accepted sockets inherit TCP_NODELAY from the listener.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""The Starlette application: routes, static client files, lifespan.
+
+The browser client and the npm packages it uses are served from this app
+(``client/`` and an allow-list of ``client/node_modules`` packages); nothing
+is loaded from a CDN.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from valueroom.config import Settings
+from valueroom.edge import http
+from valueroom.edge.ws import serve_websocket
+from valueroom.rooms.registry import Registry
+from valueroom.store import open_store
+
+__all__ = ["VENDOR_PACKAGES", "create_app"]
+
+# npm packages the client imports, served at /vendor/<name>/.
+VENDOR_PACKAGES = ("@msgpack/msgpack", "chart.js", "fractional-indexing")
+
+_SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        b"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    ),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-content-type-options", b"nosniff"),
+]
+
+
+class SecurityHeaders:
+    """Adds a strict CSP and friends to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + _SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    client_dir = settings.client_dir
+    index = client_dir / "index.html"
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = open_store(settings.store_url)
+        await store.open()
+        registry = Registry(store, idle_seconds=settings.idle_seconds)
+        app.state.registry = registry
+        app.state.settings = settings
+        try:
+            yield
+        finally:
+            await registry.close()
+            await store.close()
+
+    async def page(request: Request) -> Response:
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    async def websocket(ws: WebSocket) -> None:
+        await serve_websocket(ws, ws.app.state.registry, settings)
+
+    routes: list[Route | WebSocketRoute | Mount] = [
+        Route("/", page),
+        Route("/join", page),
+        Route("/api/rooms", http.create_room, methods=["POST"]),
+        Route("/api/health", http.health),
+        Route("/schema.json", http.schema),
+        WebSocketRoute("/ws", websocket),
+        Mount("/src", StaticFiles(directory=client_dir / "src", check_dir=False), name="src"),
+    ]
+    modules = client_dir / "node_modules"
+    for package in VENDOR_PACKAGES:
+        routes.append(
+            Mount(
+                f"/vendor/{package}", StaticFiles(directory=Path(modules, package), check_dir=False)
+            )
+        )
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])

@@ -1,0 +1,80 @@
+"""HTTP routes: create a room (JSON), the shared schema, health.
+
+Errors are JSON ``{"error": {"code": ..., "message": ...}}`` with a fitting
+status. Room creation requires ``Content-Type: application/json``, which a
+cross-site HTML form cannot send without a CORS preflight (that this server
+never approves).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+import shared_schema
+from valueroom.config import Settings
+from valueroom.protocol.schema import SchemaViolation, check_http
+from valueroom.rooms.registry import Registry
+
+__all__ = ["create_room", "health", "invite_links", "schema"]
+
+MAX_BODY = 16 * 1024
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def invite_links(base: str, tokens: dict[str, str]) -> dict[str, str | None]:
+    """Invite links carry the token in the fragment: browsers never send it to a server."""
+    base = base.rstrip("/")
+    return {
+        role: (f"{base}/join#{tokens[role]}" if role in tokens else None)
+        for role in ("buyer", "seller", "neutral")
+    }
+
+
+async def create_room(request: Request) -> Response:
+    registry: Registry = request.app.state.registry
+    settings: Settings = request.app.state.settings
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return _error(415, "unsupported_media_type", "send the room as application/json")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return _error(413, "too_large", f"the request body is larger than {MAX_BODY} bytes")
+    try:
+        data: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "bad_json", "the request body is not valid JSON")
+    try:
+        check_http("create_room", data)
+    except SchemaViolation as exc:
+        return _error(400, "invalid_field", str(exc))
+    created = await registry.create(
+        title=data["title"],
+        buyer_org=data.get("buyer_org", ""),
+        seller_org=data.get("seller_org", ""),
+        currency=data.get("currency", "EUR"),
+        neutral=data.get("neutral", False),
+    )
+    base = settings.public_url or str(request.base_url)
+    body_out = {
+        "room_id": created.room_id,
+        "log_id": created.log_id,
+        "links": invite_links(base, created.tokens),
+    }
+    return JSONResponse(body_out, status_code=201, headers={"Cache-Control": "no-store"})
+
+
+async def schema(request: Request) -> Response:
+    return FileResponse(shared_schema.SCHEMA_PATH, media_type="application/json")
+
+
+async def health(request: Request) -> Response:
+    registry: Registry = request.app.state.registry
+    return JSONResponse({"ok": True, "rooms_loaded": len(registry.rooms)})

@@ -1,0 +1,244 @@
+"""The websocket edge: handshake checks, the join, and one handler per frame type.
+
+Close codes (besides the standard ones, e.g. 1009 for a frame over the size
+limit, which the websocket layer enforces):
+
+====  ==========================================================
+4400  no ``join`` frame within the join timeout
+4401  the invite token is not valid (after a ``bad_token`` error)
+4408  the connection could not keep up; reconnect and resume
+====  ==========================================================
+
+A handshake from a foreign ``Origin`` is refused before it is accepted (HTTP
+403), so a page on another site cannot use a visitor's invite link
+(cross-site websocket hijacking). Clients that send no ``Origin`` (not
+browsers) are let through: they still need a token.
+
+Every inbound frame is decoded and checked against the shared schema before
+anything else looks at it. A bad frame gets a typed ``error`` frame and
+changes nothing; the connection stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from valueroom.config import Settings
+from valueroom.protocol.codec import FrameDecodeError, decode, encode
+from valueroom.protocol.schema import SchemaViolation, check_client_frame, check_command_args
+from valueroom.rooms import invites
+from valueroom.rooms.live import LiveRoom, Member
+from valueroom.rooms.registry import Registry
+
+__all__ = ["CLOSE_BAD_TOKEN", "CLOSE_NO_JOIN", "CLOSE_TOO_SLOW", "serve_websocket"]
+
+log = logging.getLogger("valueroom.ws")
+
+CLOSE_NO_JOIN = 4400
+CLOSE_BAD_TOKEN = 4401
+CLOSE_TOO_SLOW = 4408
+
+
+class _Outbox:
+    """A bounded queue drained by one writer task per connection.
+
+    ``push`` never blocks. Past ``limit`` queued frames the connection is
+    given up on: the queue is dropped, the writer task is cancelled (it may be
+    stuck behind a peer that stopped reading) and the session ends, which
+    takes the member out of the room at once.
+    """
+
+    def __init__(self, ws: WebSocket, limit: int) -> None:
+        self._ws = ws
+        self._limit = limit
+        self._queue: deque[bytes] = deque()
+        self._ready = asyncio.Event()
+        self._close: tuple[int, str] | None = None
+        self.overflowed = False
+        self.task: asyncio.Task[None] | None = None
+
+    @property
+    def closing(self) -> bool:
+        return self._close is not None
+
+    def push(self, frame: bytes) -> None:
+        if self._close is not None:
+            return
+        if len(self._queue) >= self._limit:
+            self._queue.clear()
+            self.overflowed = True
+            self._close = (CLOSE_TOO_SLOW, "too slow; resume")
+            if self.task is not None:
+                self.task.cancel()
+            return
+        self._queue.append(frame)
+        self._ready.set()
+
+    def close(self, code: int, reason: str) -> None:
+        if self._close is None:
+            self._close = (code, reason)
+            self._ready.set()
+
+    async def pump(self) -> None:
+        """Send queued frames in order until closed; then send the close frame."""
+        ws = self._ws
+        queue = self._queue
+        try:
+            while True:
+                await self._ready.wait()
+                self._ready.clear()
+                while queue:
+                    await ws.send_bytes(queue.popleft())
+                if self._close is not None:
+                    await ws.close(*self._close)
+                    return
+        except (WebSocketDisconnect, OSError, RuntimeError):
+            return  # the peer is gone; the session ends with it
+
+
+def origin_allowed(ws: WebSocket, settings: Settings) -> bool:
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True
+    if origin in settings.allowed_origins:
+        return True
+    host = ws.headers.get("host")
+    return host is not None and urlsplit(origin).netloc == host
+
+
+async def serve_websocket(ws: WebSocket, registry: Registry, settings: Settings) -> None:
+    if not origin_allowed(ws, settings):
+        log.warning("refused websocket from foreign origin %r", ws.headers.get("origin"))
+        await ws.close(code=1008)
+        return
+    await ws.accept()
+    outbox = _Outbox(ws, settings.send_queue)
+    session = _Session(ws, outbox, registry)
+    pump = outbox.task = asyncio.create_task(outbox.pump())
+    reader = asyncio.create_task(session.run(settings.join_timeout))
+    try:
+        await asyncio.wait({pump, reader}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        session.leave()
+        reader.cancel()
+        if outbox.overflowed:
+            # Best effort: a peer that stopped reading may never see this.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(CLOSE_TOO_SLOW, "too slow; resume"), timeout=1)
+        elif not pump.done():
+            outbox.close(1000, "bye")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(pump), timeout=5)
+            pump.cancel()
+        for task in (reader, pump):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+class _Session:
+    """One connection's life: wait for ``join``, then dispatch frames to the room."""
+
+    def __init__(self, ws: WebSocket, outbox: _Outbox, registry: Registry) -> None:
+        self.ws = ws
+        self.outbox = outbox
+        self.registry = registry
+        self.room: LiveRoom | None = None
+        self.member: Member | None = None
+        self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
+            "join": self._on_join,
+            "cmd": self._on_cmd,
+            "presence": self._on_presence,
+        }
+
+    def error(self, code: str, message: str, op: str | None = None) -> None:
+        self.outbox.push(encode({"type": "error", "op": op, "code": code, "message": message}))
+
+    async def run(self, join_timeout: float) -> None:
+        """Read frames until the peer leaves; return early if the join fails."""
+        try:
+            await asyncio.wait_for(self._until_joined(), timeout=join_timeout)
+        except TimeoutError:
+            self.outbox.close(CLOSE_NO_JOIN, "join first")
+            return
+        except WebSocketDisconnect:
+            return
+        if self.member is None:
+            return
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                frame = await self._receive()
+                if frame is not None:
+                    await self._handlers[frame["type"]](frame)
+
+    async def _until_joined(self) -> None:
+        while self.member is None and not self.outbox.closing:
+            frame = await self._receive()
+            if frame is None:
+                continue
+            if frame["type"] != "join":
+                self.error("not_joined", "send a join frame first", frame.get("op"))
+                continue
+            await self._on_join(frame)
+
+    async def _receive(self) -> dict[str, Any] | None:
+        """The next valid frame, or None after answering an invalid one with an error."""
+        message = await self.ws.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        data = message.get("bytes")
+        if data is None:
+            self.error("bad_frame", "frames must be binary msgpack")
+            return None
+        try:
+            frame = decode(data)
+        except FrameDecodeError as exc:
+            self.error("bad_frame", str(exc))
+            return None
+        op = frame.get("op") if isinstance(frame, dict) else None
+        op = op if isinstance(op, str) and len(op) <= 64 else None
+        try:
+            kind = check_client_frame(frame)
+            if kind == "cmd":
+                check_command_args(frame["name"], frame["args"])
+        except SchemaViolation as exc:
+            code = "unknown_type" if exc.path == "type" else "invalid_frame"
+            self.error(code, str(exc), op)
+            return None
+        result: dict[str, Any] = frame
+        return result
+
+    async def _on_join(self, frame: dict[str, Any]) -> None:
+        if self.member is not None:
+            self.error("already_joined", "this connection has already joined")
+            return
+        found = await self.registry.authenticate(frame["token"])
+        if found is None:
+            self.error("bad_token", "this invite link is not valid")
+            self.outbox.close(CLOSE_BAD_TOKEN, "bad token")
+            return
+        record, role = found
+        member = Member(invites.new_id(9), role, frame["name"], self.outbox)
+        self.room = await self.registry.join(record, member, frame.get("resume"))
+        self.member = member
+
+    async def _on_cmd(self, frame: dict[str, Any]) -> None:
+        assert self.room is not None
+        assert self.member is not None
+        self.room.submit(self.member, frame["op"], frame["name"], frame["args"])
+
+    async def _on_presence(self, frame: dict[str, Any]) -> None:
+        assert self.room is not None
+        assert self.member is not None
+        self.room.set_editing(self.member, frame["editing"])
+
+    def leave(self) -> None:
+        if self.room is not None and self.member is not None:
+            self.room.leave(self.member)

@@ -1,0 +1,1 @@
+"""Live rooms: the in-memory room actor, the registry that loads and unloads rooms, invites."""

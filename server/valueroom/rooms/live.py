@@ -1,0 +1,394 @@
+"""One loaded room: its state, its members, and the single task that writes its log.
+
+Ordering and durability promises:
+
+* Every change to a room's state happens on the room's one writer task, in
+  sequence order: commands, joins, and events appended by other processes.
+* A batch of commands is decided against the state, appended to the store in
+  one conditional write (group commit), and only then acknowledged and
+  broadcast. A lone command is not delayed: the writer takes whatever is
+  pending when it wakes, which may be one command.
+* If another process appended first (``Conflict``), the batch is rolled back,
+  the room catches up from the log, and the commands are decided again.
+* A member joins between batches, never in the middle of one, so its welcome
+  snapshot holds exactly the committed state and it receives every later event.
+* Every frame a member receives passed :func:`visible` for its role: events
+  directly, snapshots because a view is the fold of visible events only.
+* Sending never blocks the room: each member has a bounded queue; a member
+  whose queue overflows is disconnected (it resumes on reconnect).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from valueroom.domain.decide import decide
+from valueroom.domain.errors import DomainError
+from valueroom.domain.events import Actor, Event
+from valueroom.domain.split import to_wire as split_to_wire
+from valueroom.domain.state import RoomState
+from valueroom.domain.views import preview_split, shared_split
+from valueroom.domain.visibility import bit, visible
+from valueroom.protocol.codec import encode
+from valueroom.protocol.schema import currency_decimals
+from valueroom.store.base import Conflict, RoomRecord, Store, StoreError
+
+__all__ = ["LiveRoom", "Member", "Outbox", "RoomClosed"]
+
+log = logging.getLogger("valueroom.room")
+
+MAX_BATCH = 512
+MAX_RETRIES = 8
+# Events whose effect on the split must be recomputed and pushed.
+_SPLIT_EVENTS = frozenset(
+    {"item.added", "item.deleted", "figures.registered", "consent.changed", "item.revealed", "figures.revised"}
+)
+
+
+class RoomClosed(Exception):
+    """The room was unloaded while a caller was using it; look it up again."""
+
+
+class Outbox(Protocol):
+    """Where a member's frames go. ``push`` never blocks and never raises."""
+
+    def push(self, frame: bytes) -> None: ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
+@dataclass(eq=False, slots=True)
+class Member:
+    """One connection in a room."""
+
+    id: str
+    role: str
+    name: str
+    outbox: Outbox
+    editing: str | None = None
+    bit: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bit = bit(self.role)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.role, self.name)
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"id": self.id, "role": self.role, "name": self.name, "editing": self.editing}
+
+
+@dataclass(slots=True)
+class _Command:
+    member: Member
+    op: str
+    name: str
+    args: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Join:
+    member: Member
+    resume: dict[str, Any] | None
+    done: asyncio.Future[None]
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class LiveRoom:
+    """A room loaded in this process. Create with :meth:`load`."""
+
+    def __init__(
+        self,
+        record: RoomRecord,
+        store: Store,
+        *,
+        on_idle: Callable[[LiveRoom], None],
+        clock: Callable[[], int] = _now_ms,
+    ) -> None:
+        self.id = record.room_id
+        self.record = record
+        self.store = store
+        self.state = RoomState()
+        self.members: dict[str, Member] = {}
+        self.closed = False
+        self._events: list[Event] = []
+        self._frames: list[bytes] = []
+        self._commands: deque[_Command] = deque()
+        self._joins: deque[_Join] = deque()
+        self._signal = asyncio.Event()
+        self._behind = False
+        self._on_idle = on_idle
+        self._clock = clock
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    @classmethod
+    async def load(
+        cls, record: RoomRecord, store: Store, *, on_idle: Callable[[LiveRoom], None]
+    ) -> LiveRoom:
+        """Subscribe first, then read the log, so no append can fall in between."""
+        room = cls(record, store, on_idle=on_idle)
+        await store.subscribe(room.id, room._wake)
+        try:
+            room._absorb(await store.read(room.id, 0), broadcast=False)
+        except BaseException:
+            await store.unsubscribe(room.id, room._wake)
+            raise
+        room._task = asyncio.create_task(room._run(), name=f"room-{room.id}")
+        return room
+
+    async def close(self) -> None:
+        """Stop the writer and unsubscribe. Members are expected to be gone."""
+        self.closed = True
+        self._signal.set()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for join in self._joins:
+            if not join.done.done():
+                join.done.set_exception(RoomClosed(self.id))
+        self._joins.clear()
+        await self.store.unsubscribe(self.id, self._wake)
+
+    @property
+    def idle(self) -> bool:
+        return not self.members and not self._joins and not self._commands
+
+    # -- called by connections ---------------------------------------------
+
+    async def join(self, member: Member, resume: dict[str, Any] | None) -> None:
+        """Admit ``member`` at the next batch boundary; its welcome is then queued."""
+        if self.closed:
+            raise RoomClosed(self.id)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._joins.append(_Join(member, resume, done))
+        self._signal.set()
+        await done
+
+    def leave(self, member: Member) -> None:
+        if self.members.pop(member.id, None) is not None:
+            self._broadcast_presence()
+        if self.idle:
+            self._on_idle(self)
+
+    def submit(self, member: Member, op: str, name: str, args: dict[str, Any]) -> None:
+        """Queue a schema-valid command; its ack or error reaches the member's outbox."""
+        self._commands.append(_Command(member, op, name, args))
+        self._signal.set()
+
+    def set_editing(self, member: Member, item_id: str | None) -> None:
+        if member.id in self.members and member.editing != item_id:
+            member.editing = item_id
+            self._broadcast_presence()
+
+    # -- the writer task ---------------------------------------------------
+
+    def _wake(self, seq: int) -> None:
+        if seq == 0 or seq > self.state.seq:
+            self._behind = True
+            self._signal.set()
+
+    async def _run(self) -> None:
+        # ``closed`` ends the loop even if a client library swallowed the
+        # cancellation (redis-py may, while it is reading a reply).
+        while not self.closed:
+            await self._signal.wait()
+            self._signal.clear()
+            try:
+                if self._behind:
+                    await self._catch_up()
+                while self._joins:
+                    self._admit(self._joins.popleft())
+                if self._commands:
+                    batch = [
+                        self._commands.popleft() for _ in range(min(MAX_BATCH, len(self._commands)))
+                    ]
+                    await self._commit(batch)
+                    if self._commands:
+                        self._signal.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("room %s: writer failed; members will reconnect", self.id)
+                self._fail()
+                return
+
+    async def _catch_up(self) -> None:
+        self._behind = False
+        events = await self.store.read(self.id, self.state.seq)
+        self._absorb(events, broadcast=True)
+
+    def _absorb(self, events: list[Event], *, broadcast: bool) -> None:
+        for event in events:
+            if event.seq <= self.state.seq:
+                continue
+            self.state.apply(event)
+            self._record(event)
+            if broadcast:
+                self._fan_out(self._frames[-1], event.vis)
+        if broadcast and any(e.name in _SPLIT_EVENTS for e in events):
+            self._broadcast_split()
+
+    def _record(self, event: Event) -> None:
+        self._events.append(event)
+        self._frames.append(encode(event.to_wire()))
+
+    async def _commit(self, batch: list[_Command]) -> None:
+        for _ in range(MAX_RETRIES):
+            base = self.state.seq
+            events, replies = self._decide(batch, base)
+            if not events:
+                self._reply(replies)
+                return
+            try:
+                await self.store.append(self.id, base, events)
+            except Conflict:
+                self._rollback(base)
+                await self._catch_up()
+                continue
+            except StoreError as exc:
+                log.error("room %s: append failed: %s", self.id, exc)
+                self._rollback(base)
+                self._reply_error(batch, "unavailable", "the event store is unavailable; try again")
+                return
+            for event in events:
+                self._record(event)
+                self._fan_out(self._frames[-1], event.vis)
+            self._reply(replies)
+            if any(e.name in _SPLIT_EVENTS for e in events):
+                self._broadcast_split()
+            return
+        self._rollback(self.state.seq)
+        self._reply_error(batch, "busy", "the room is too busy; try again")
+
+    def _decide(
+        self, batch: list[_Command], base: int
+    ) -> tuple[list[Event], list[tuple[Member, dict[str, Any]]]]:
+        """Decide every command, applying its events speculatively so the next sees them."""
+        events: list[Event] = []
+        replies: list[tuple[Member, dict[str, Any]]] = []
+        now = self._clock()
+        seq = base
+        for command in batch:
+            member = command.member
+            done = self.state.view(member.role).ops.get((member.role, command.op))
+            if done is not None:
+                replies.append((member, {"type": "ack", "op": command.op, "seq": done}))
+                continue
+            try:
+                drafts = decide(self.state, member.actor, command.name, command.args)
+            except DomainError as exc:
+                replies.append((member, _error(command.op, exc.code, exc.message)))
+                continue
+            for draft in drafts:
+                seq += 1
+                event = Event(seq, now, member.actor, command.op, draft.vis, draft.name, draft.data)
+                self.state.apply(event)
+                events.append(event)
+            replies.append((member, {"type": "ack", "op": command.op, "seq": seq}))
+        return events, replies
+
+    def _rollback(self, seq: int) -> None:
+        """Forget speculative events after ``seq`` by folding the committed log again."""
+        if self.state.seq != seq:
+            self.state = RoomState.fold(self._events[:seq])
+
+    def _reply(self, replies: list[tuple[Member, dict[str, Any]]]) -> None:
+        for member, frame in replies:
+            member.outbox.push(encode(frame))
+
+    def _reply_error(self, batch: list[_Command], code: str, message: str) -> None:
+        for command in batch:
+            command.member.outbox.push(encode(_error(command.op, code, message)))
+
+    def _fail(self) -> None:
+        self.closed = True
+        for member in list(self.members.values()):
+            member.outbox.close(1011, "room failed")
+        self.members.clear()
+        for join in self._joins:
+            if not join.done.done():
+                join.done.set_exception(RoomClosed(self.id))
+        self._joins.clear()
+        self._on_idle(self)
+
+    # -- joining -------------------------------------------------------------
+
+    def _admit(self, join: _Join) -> None:
+        member = join.member
+        if join.done.done():  # the connection went away while waiting
+            return
+        room = self.state.view("neutral").room
+        decimals = currency_decimals(room.currency) if room else 2
+        resume = join.resume
+        resumed = (
+            resume is not None
+            and resume["log_id"] == self.record.log_id
+            and resume["seq"] <= self.state.seq
+        )
+        welcome = {
+            "type": "welcome",
+            "log_id": self.record.log_id,
+            "seq": self.state.seq,
+            "you": member.to_wire(),
+            "resumed": resumed,
+            "view": None if resumed else self.state.view(member.role).to_wire(),
+            "currency_decimals": decimals,
+        }
+        member.outbox.push(encode(welcome))
+        if resumed:
+            assert resume is not None
+            for event, frame in zip(
+                self._events[resume["seq"] :], self._frames[resume["seq"] :], strict=True
+            ):
+                if visible(event.vis, member.role):
+                    member.outbox.push(frame)
+        member.outbox.push(self._split_frame(member.role))
+        self.members[member.id] = member
+        self._broadcast_presence()
+        join.done.set_result(None)
+
+    # -- fan-out -------------------------------------------------------------
+
+    def _fan_out(self, frame: bytes, vis: int) -> None:
+        for member in list(self.members.values()):
+            if vis & member.bit:
+                member.outbox.push(frame)
+
+    def _broadcast_presence(self) -> None:
+        frame = encode(
+            {"type": "presence", "members": [m.to_wire() for m in self.members.values()]}
+        )
+        for member in list(self.members.values()):
+            member.outbox.push(frame)
+
+    def _split_frame(self, role: str) -> bytes:
+        shared = split_to_wire(shared_split(self.state))
+        preview = None if role == "neutral" else split_to_wire(preview_split(self.state, role))
+        return encode({"type": "split", "shared": shared, "preview": preview})
+
+    def _broadcast_split(self) -> None:
+        frames: dict[str, bytes] = {}
+        for member in list(self.members.values()):
+            frame = frames.get(member.role)
+            if frame is None:
+                frame = frames[member.role] = self._split_frame(member.role)
+            member.outbox.push(frame)
+
+
+def _error(op: str | None, code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "op": op, "code": code, "message": message}

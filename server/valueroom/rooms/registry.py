@@ -1,0 +1,140 @@
+"""The rooms this process has loaded: load on first join, unload when idle.
+
+Promises: at most one :class:`LiveRoom` per room id per process; a room with
+no members and nothing pending is unloaded after ``idle_seconds`` (0 unloads
+at once); a join racing an unload loads the room again rather than failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from valueroom.domain.decide import create_room
+from valueroom.domain.events import Event
+from valueroom.rooms import invites
+from valueroom.rooms.live import LiveRoom, Member, RoomClosed
+from valueroom.store.base import RoomRecord, Store
+
+__all__ = ["CreatedRoom", "Registry"]
+
+ROLES_WITH_NEUTRAL = ("buyer", "seller", "neutral")
+ROLES_WITHOUT_NEUTRAL = ("buyer", "seller")
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedRoom:
+    room_id: str
+    log_id: str
+    tokens: dict[str, str]
+
+
+class Registry:
+    def __init__(self, store: Store, *, idle_seconds: float = 30.0) -> None:
+        self.store = store
+        self.idle_seconds = idle_seconds
+        self.rooms: dict[str, LiveRoom] = {}
+        self._loading: dict[str, asyncio.Task[LiveRoom]] = {}
+        self._unloads: dict[str, asyncio.TimerHandle] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+
+    async def create(
+        self, *, title: str, buyer_org: str, seller_org: str, currency: str, neutral: bool
+    ) -> CreatedRoom:
+        room_id = invites.new_id()
+        roles = ROLES_WITH_NEUTRAL if neutral else ROLES_WITHOUT_NEUTRAL
+        minted = invites.mint(room_id, roles)
+        now = int(time.time() * 1000)
+        record = RoomRecord(
+            room_id=room_id,
+            log_id=invites.new_id(12),
+            created_at=now,
+            secret_hashes={invite.role: invite.digest for invite in minted},
+        )
+        drafts = create_room(room_id, title, buyer_org, seller_org, currency, neutral)
+        first: Sequence[Event] = [
+            Event(i, now, None, None, d.vis, d.name, d.data) for i, d in enumerate(drafts, 1)
+        ]
+        await self.store.create_room(record, first)
+        return CreatedRoom(room_id, record.log_id, {i.role: i.token for i in minted})
+
+    async def authenticate(self, token: str) -> tuple[RoomRecord, str] | None:
+        """The room and role an invite token grants, or None."""
+        parsed = invites.parse(token)
+        if parsed is None:
+            return None
+        room_id, secret = parsed
+        record = await self.store.room(room_id)
+        if record is None:
+            return None
+        role = invites.role_for(secret, record.secret_hashes)
+        return None if role is None else (record, role)
+
+    async def join(
+        self, record: RoomRecord, member: Member, resume: dict[str, object] | None
+    ) -> LiveRoom:
+        """Admit ``member`` to the room, loading it if needed; return the live room."""
+        for _ in range(5):
+            room = await self._get(record)
+            self._cancel_unload(room.id)
+            try:
+                await room.join(member, resume)
+            except RoomClosed:
+                continue
+            return room
+        raise RoomClosed(record.room_id)
+
+    async def _get(self, record: RoomRecord) -> LiveRoom:
+        room = self.rooms.get(record.room_id)
+        if room is not None and not room.closed:
+            return room
+        task = self._loading.get(record.room_id)
+        if task is None:
+            task = asyncio.create_task(LiveRoom.load(record, self.store, on_idle=self._idle))
+            self._loading[record.room_id] = task
+            try:
+                room = await task
+            finally:
+                del self._loading[record.room_id]
+            self.rooms[record.room_id] = room
+            return room
+        return await asyncio.shield(task)
+
+    def _idle(self, room: LiveRoom) -> None:
+        self._cancel_unload(room.id)
+        loop = asyncio.get_running_loop()
+        if room.closed or self.idle_seconds <= 0:
+            self._unload(room)
+        else:
+            self._unloads[room.id] = loop.call_later(self.idle_seconds, self._unload, room)
+
+    def _cancel_unload(self, room_id: str) -> None:
+        handle = self._unloads.pop(room_id, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _unload(self, room: LiveRoom) -> None:
+        self._unloads.pop(room.id, None)
+        if not room.closed and not room.idle:
+            return
+        if self.rooms.get(room.id) is room:
+            del self.rooms[room.id]
+        task = asyncio.get_running_loop().create_task(room.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def close(self) -> None:
+        for handle in self._unloads.values():
+            handle.cancel()
+        self._unloads.clear()
+        rooms = list(self.rooms.values())
+        self.rooms.clear()
+        for room in rooms:
+            await room.close()
+        for task in list(self._closing):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,246 @@
+"""A real server on a free port, real websocket clients, over both stores."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import socket
+from collections.abc import AsyncIterator
+
+import msgpack
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.liveserver import LiveServer, create_room, serve_in_loop
+from tests.wsclient import WsClient
+from valueroom.edge.ws import CLOSE_TOO_SLOW
+from valueroom.rooms.registry import Registry
+
+
+@pytest.fixture
+async def server(store_url: str) -> AsyncIterator[LiveServer]:
+    async with serve_in_loop(store_url) as live:
+        yield live
+
+
+def registry(server: LiveServer) -> Registry:
+    reg: Registry = server.app.state.registry
+    return reg
+
+
+async def joined(server: LiveServer, token: str, name: str) -> WsClient:
+    client = await WsClient(server.ws_url).open()
+    welcome = await client.join(token, name)
+    assert welcome["type"] == "welcome", welcome
+    return client
+
+
+async def test_create_room_answers_one_invite_link_per_role(server: LiveServer) -> None:
+    room = await create_room(server.base, neutral=True)
+    assert set(room["links"]) == {"buyer", "seller", "neutral"}
+    secrets = set()
+    for role, token in room["tokens"].items():
+        room_id, secret = token.split(".")
+        assert room_id == room["room_id"]
+        assert len(base64.urlsafe_b64decode(secret + "==")) * 8 >= 128, role
+        assert room["links"][role] == f"{server.base}/join#{token}"
+        secrets.add(secret)
+    assert len(secrets) == 3
+
+
+async def test_room_without_neutral_has_no_neutral_link(server: LiveServer) -> None:
+    room = await create_room(server.base, neutral=False)
+    assert room["links"]["neutral"] is None
+    assert set(room["tokens"]) == {"buyer", "seller"}
+
+
+async def test_invite_secrets_are_stored_only_as_hashes(server: LiveServer) -> None:
+    room = await create_room(server.base, neutral=True)
+    store = registry(server).store
+    record = await store.room(room["room_id"])
+    assert record is not None
+    stored = repr(record) + repr(await store.read(room["room_id"]))
+    for token in room["tokens"].values():
+        assert token.split(".")[1] not in stored
+
+
+async def test_welcome_holds_the_room_its_sequence_number_and_log_identity(server: LiveServer) -> None:
+    room = await create_room(server.base, title="Pallets 2027", currency="JPY")
+    async with WsClient(server.ws_url) as client:
+        welcome = await client.join(room["tokens"]["seller"], "Sam")
+        assert welcome["type"] == "welcome"
+        assert welcome["seq"] == 1
+        assert welcome["log_id"] == room["log_id"]
+        assert welcome["you"]["role"] == "seller"
+        assert welcome["resumed"] is False
+        assert welcome["view"]["room"]["title"] == "Pallets 2027"
+        assert welcome["currency_decimals"] == 0
+
+
+async def test_edit_reaches_every_peer_in_the_same_sequence_order(server: LiveServer) -> None:
+    room = await create_room(server.base, neutral=True)
+    roles = ["buyer", "seller", "neutral", "buyer"]
+    clients = [await joined(server, room["tokens"][r], f"P{i}") for i, r in enumerate(roles)]
+    try:
+        ops = []
+        for round_ in range(10):
+            for i, client in enumerate(clients):
+                ops.append((client, await client.command(
+                    "item.add", {"item_id": f"c{i}r{round_}", "kind": "term", "title": f"Item {i}.{round_}"}
+                )))
+        for client, op in ops:
+            assert (await client.reply(op))["type"] == "ack"
+        for client in clients:
+            await client.wait_for(lambda f: f["type"] == "event" and f["seq"] == 41)
+        sequences = [[(e["seq"], e["data"]["item_id"]) for e in c.events("item.added")] for c in clients]
+        assert all(seq == sequences[0] for seq in sequences)
+        assert [s for s, _ in sequences[0]] == list(range(2, 42))
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_ack_comes_only_after_the_event_is_in_the_store(server: LiveServer) -> None:
+    room = await create_room(server.base)
+    async with WsClient(server.ws_url) as client:
+        await client.join(room["tokens"]["buyer"], "Bea")
+        ack = await client.call("item.add", {"item_id": "i1", "kind": "measure", "title": "Joint forecast"})
+        assert ack["type"] == "ack"
+        stored = await registry(server).store.read(room["room_id"], ack["seq"] - 1)
+        assert [e.name for e in stored] == ["item.added"]
+        assert stored[0].op == ack["op"]
+        event_index = next(i for i, f in enumerate(client.frames) if f["type"] == "event")
+        ack_index = client.frames.index(ack)
+        assert event_index < ack_index
+
+
+async def test_presence_shows_who_is_here_and_what_they_edit(server: LiveServer) -> None:
+    room = await create_room(server.base, neutral=True)
+    async with WsClient(server.ws_url) as bea, WsClient(server.ws_url) as sam:
+        await bea.join(room["tokens"]["buyer"], "Bea")
+        await sam.join(room["tokens"]["seller"], "Sam")
+        await bea.wait_for(lambda f: f["type"] == "presence" and len(f["members"]) == 2)
+        await sam.send({"type": "presence", "editing": "i1"})
+        frame = await bea.wait_for(
+            lambda f: f["type"] == "presence" and any(m["editing"] == "i1" for m in f["members"])
+        )
+        assert {(m["role"], m["name"], m["editing"]) for m in frame["members"]} == {
+            ("buyer", "Bea", None),
+            ("seller", "Sam", "i1"),
+        }
+        await sam.close()
+        await bea.wait_for(lambda f: f["type"] == "presence" and len(f["members"]) == 1)
+
+
+async def test_team_members_on_one_link_share_the_party_view(server: LiveServer) -> None:
+    room = await create_room(server.base)
+    async with WsClient(server.ws_url) as one, WsClient(server.ws_url) as two:
+        await one.join(room["tokens"]["buyer"], "Bea")
+        await two.join(room["tokens"]["buyer"], "Bob")
+        assert (await one.call("item.add", {"item_id": "x", "kind": "term", "title": "T"}))["type"] == "ack"
+        ack = await one.call("figures.set", {"item_id": "x", "value": "10", "cost": "2"})
+        assert ack["type"] == "ack"
+        frame = await two.wait_for(lambda f: f["type"] == "event" and f["name"] == "figures.registered")
+        assert frame["data"]["value"] == 1000
+
+
+async def test_resume_delivers_exactly_the_missed_events(server: LiveServer) -> None:
+    room = await create_room(server.base)
+    async with WsClient(server.ws_url) as bea:
+        await bea.join(room["tokens"]["buyer"], "Bea")
+        sam = await joined(server, room["tokens"]["seller"], "Sam")
+        await bea.call("item.add", {"item_id": "a", "kind": "term", "title": "A"})
+        await sam.wait_for(lambda f: f["type"] == "event" and f["seq"] == 2)
+        last = sam.last_seq
+        await sam.close()
+        for name in "bcd":
+            await bea.call("item.add", {"item_id": name, "kind": "term", "title": name.upper()})
+        await bea.call("item.edit", {"item_id": "a", "title": "A2"})
+        async with WsClient(server.ws_url) as again:
+            welcome = await again.join(
+                room["tokens"]["seller"], "Sam", resume={"log_id": room["log_id"], "seq": last}
+            )
+            assert welcome["resumed"] is True
+            assert welcome["view"] is None
+            await again.wait_for(lambda f: f["type"] == "event" and f["seq"] == 6)
+            assert [e["seq"] for e in again.events()] == [3, 4, 5, 6]
+
+
+async def test_resume_with_a_foreign_log_id_gets_a_full_snapshot(server: LiveServer) -> None:
+    room = await create_room(server.base)
+    async with WsClient(server.ws_url) as bea:
+        await bea.join(room["tokens"]["buyer"], "Bea")
+        await bea.call("item.add", {"item_id": "a", "kind": "term", "title": "A"})
+    async with WsClient(server.ws_url) as again:
+        welcome = await again.join(room["tokens"]["buyer"], "Bea", resume={"log_id": "other", "seq": 1})
+        assert welcome["resumed"] is False
+        assert [i["id"] for i in welcome["view"]["items"]] == ["a"]
+        assert again.events() == []
+
+
+async def test_command_resent_with_the_same_id_is_applied_once(server: LiveServer) -> None:
+    room = await create_room(server.base)
+    async with WsClient(server.ws_url) as first:
+        await first.join(room["tokens"]["buyer"], "Bea")
+        await first.command("item.add", {"item_id": "once", "kind": "term", "title": "Once"}, op="fixed-op-1")
+        # The connection drops before the ack is read: the client cannot know it landed.
+    async with WsClient(server.ws_url) as second:
+        await second.join(room["tokens"]["buyer"], "Bea")
+        reply = await second.call("item.add", {"item_id": "once", "kind": "term", "title": "Once"}, op="fixed-op-1")
+        assert reply["type"] == "ack"
+        assert reply["seq"] == 2
+    events = await registry(server).store.read(room["room_id"])
+    assert [e.name for e in events].count("item.added") == 1
+
+
+async def test_stalled_client_is_disconnected_without_delaying_the_others(store_url: str) -> None:
+    async with serve_in_loop(store_url, send_queue=32) as server:
+        room = await create_room(server.base)
+        # A peer that stops reading: tiny receive buffer, one-message client queue.
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", int(server.base.rsplit(":", 1)[1])))
+        async with connect(server.ws_url, sock=sock, compression=None, max_queue=1) as stalled:
+            await stalled.send(msgpack.packb({"type": "join", "token": room["tokens"]["seller"], "name": "Slow"}))
+            async with WsClient(server.ws_url) as bea:
+                await bea.join(room["tokens"]["buyer"], "Bea")
+                await bea.wait_for(lambda f: f["type"] == "presence" and len(f["members"]) == 2)
+                await bea.call("item.add", {"item_id": "big", "kind": "term", "title": "T"})
+                loop = asyncio.get_running_loop()
+                live = registry(server).rooms[room["room_id"]]
+                deadline = loop.time() + 60
+                for i in range(20_000):
+                    if len(live.members) == 1 or loop.time() > deadline:
+                        break
+                    start = loop.time()
+                    reply = await bea.call("item.edit", {"item_id": "big", "description": f"{i:04d}" + "x" * 3990})
+                    assert reply["type"] == "ack", reply
+                    assert loop.time() - start < 2.0, "a stalled peer delayed the others"
+                assert [m.name for m in live.members.values()] == ["Bea"]
+                await bea.wait_for(
+                    lambda f: f["type"] == "presence" and [m["name"] for m in f["members"]] == ["Bea"]
+                )
+            # Once it reads again it finds its connection ended: with close code
+            # 4408 if the close frame got through, else as an abnormal closure.
+            with pytest.raises(ConnectionClosed):
+                for _ in range(30_000):
+                    await asyncio.wait_for(stalled.recv(), timeout=5)
+            assert stalled.close_code in (CLOSE_TOO_SLOW, 1006)
+
+
+async def test_room_is_unloaded_when_empty_and_loads_again(server: LiveServer) -> None:
+    room = await create_room(server.base)
+    async with WsClient(server.ws_url) as bea:
+        await bea.join(room["tokens"]["buyer"], "Bea")
+        await bea.call("item.add", {"item_id": "kept", "kind": "question", "title": "Are we valuable enough to each other?"})
+        assert room["room_id"] in registry(server).rooms
+    for _ in range(100):
+        if room["room_id"] not in registry(server).rooms:
+            break
+        await asyncio.sleep(0.02)
+    assert room["room_id"] not in registry(server).rooms
+    async with WsClient(server.ws_url) as sam:
+        welcome = await sam.join(room["tokens"]["seller"], "Sam")
+        assert [i["title"] for i in welcome["view"]["items"]] == ["Are we valuable enough to each other?"]
+        assert welcome["seq"] == 2
