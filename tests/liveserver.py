@@ -116,12 +116,23 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         env = dict(os.environ)
         env.pop("REDIS_URL", None)
-        env["PYTHONPATH"] = os.pathsep.join([str(REPO / "server"), str(REPO), env.get("PYTHONPATH", "")])
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(REPO / "server"), str(REPO), env.get("PYTHONPATH", "")]
+        )
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "valueroom", "serve",
-                "--port", str(self.port), "--store", self.store_url,
-                "--idle", str(self.idle), "--log-level", "warning",
+                sys.executable,
+                "-m",
+                "valueroom",
+                "serve",
+                "--port",
+                str(self.port),
+                "--store",
+                self.store_url,
+                "--idle",
+                str(self.idle),
+                "--log-level",
+                "warning",
             ],
             env=env,
             stdout=subprocess.DEVNULL,
@@ -130,7 +141,9 @@ class ServerProcess:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode() if self.proc.stderr else ''}")
+                raise RuntimeError(
+                    f"server exited: {self.proc.stderr.read().decode() if self.proc.stderr else ''}"
+                )
             try:
                 if httpx.get(f"{self.base}/api/health", timeout=1).status_code == 200:
                     return self

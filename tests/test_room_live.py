@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import msgpack
 import pytest
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.liveserver import LiveServer, create_room, serve_in_loop
@@ -22,6 +22,12 @@ from valueroom.rooms.registry import Registry
 async def server(store_url: str) -> AsyncIterator[LiveServer]:
     async with serve_in_loop(store_url) as live:
         yield live
+
+
+async def drain(ws: ClientConnection) -> None:
+    """Read until the connection ends (bounded in count and time)."""
+    for _ in range(30_000):
+        await asyncio.wait_for(ws.recv(), timeout=5)
 
 
 def registry(server: LiveServer) -> Registry:
@@ -65,7 +71,9 @@ async def test_invite_secrets_are_stored_only_as_hashes(server: LiveServer) -> N
         assert token.split(".")[1] not in stored
 
 
-async def test_welcome_holds_the_room_its_sequence_number_and_log_identity(server: LiveServer) -> None:
+async def test_welcome_holds_the_room_its_sequence_number_and_log_identity(
+    server: LiveServer,
+) -> None:
     room = await create_room(server.base, title="Pallets 2027", currency="JPY")
     async with WsClient(server.ws_url) as client:
         welcome = await client.join(room["tokens"]["seller"], "Sam")
@@ -86,14 +94,26 @@ async def test_edit_reaches_every_peer_in_the_same_sequence_order(server: LiveSe
         ops = []
         for round_ in range(10):
             for i, client in enumerate(clients):
-                ops.append((client, await client.command(
-                    "item.add", {"item_id": f"c{i}r{round_}", "kind": "term", "title": f"Item {i}.{round_}"}
-                )))
+                ops.append(
+                    (
+                        client,
+                        await client.command(
+                            "item.add",
+                            {
+                                "item_id": f"c{i}r{round_}",
+                                "kind": "term",
+                                "title": f"Item {i}.{round_}",
+                            },
+                        ),
+                    )
+                )
         for client, op in ops:
             assert (await client.reply(op))["type"] == "ack"
         for client in clients:
             await client.wait_for(lambda f: f["type"] == "event" and f["seq"] == 41)
-        sequences = [[(e["seq"], e["data"]["item_id"]) for e in c.events("item.added")] for c in clients]
+        sequences = [
+            [(e["seq"], e["data"]["item_id"]) for e in c.events("item.added")] for c in clients
+        ]
         assert all(seq == sequences[0] for seq in sequences)
         assert [s for s, _ in sequences[0]] == list(range(2, 42))
     finally:
@@ -105,7 +125,9 @@ async def test_ack_comes_only_after_the_event_is_in_the_store(server: LiveServer
     room = await create_room(server.base)
     async with WsClient(server.ws_url) as client:
         await client.join(room["tokens"]["buyer"], "Bea")
-        ack = await client.call("item.add", {"item_id": "i1", "kind": "measure", "title": "Joint forecast"})
+        ack = await client.call(
+            "item.add", {"item_id": "i1", "kind": "measure", "title": "Joint forecast"}
+        )
         assert ack["type"] == "ack"
         stored = await registry(server).store.read(room["room_id"], ack["seq"] - 1)
         assert [e.name for e in stored] == ["item.added"]
@@ -138,10 +160,14 @@ async def test_team_members_on_one_link_share_the_party_view(server: LiveServer)
     async with WsClient(server.ws_url) as one, WsClient(server.ws_url) as two:
         await one.join(room["tokens"]["buyer"], "Bea")
         await two.join(room["tokens"]["buyer"], "Bob")
-        assert (await one.call("item.add", {"item_id": "x", "kind": "term", "title": "T"}))["type"] == "ack"
+        assert (await one.call("item.add", {"item_id": "x", "kind": "term", "title": "T"}))[
+            "type"
+        ] == "ack"
         ack = await one.call("figures.set", {"item_id": "x", "value": "10", "cost": "2"})
         assert ack["type"] == "ack"
-        frame = await two.wait_for(lambda f: f["type"] == "event" and f["name"] == "figures.registered")
+        frame = await two.wait_for(
+            lambda f: f["type"] == "event" and f["name"] == "figures.registered"
+        )
         assert frame["data"]["value"] == 1000
 
 
@@ -173,7 +199,9 @@ async def test_resume_with_a_foreign_log_id_gets_a_full_snapshot(server: LiveSer
         await bea.join(room["tokens"]["buyer"], "Bea")
         await bea.call("item.add", {"item_id": "a", "kind": "term", "title": "A"})
     async with WsClient(server.ws_url) as again:
-        welcome = await again.join(room["tokens"]["buyer"], "Bea", resume={"log_id": "other", "seq": 1})
+        welcome = await again.join(
+            room["tokens"]["buyer"], "Bea", resume={"log_id": "other", "seq": 1}
+        )
         assert welcome["resumed"] is False
         assert [i["id"] for i in welcome["view"]["items"]] == ["a"]
         assert again.events() == []
@@ -183,11 +211,15 @@ async def test_command_resent_with_the_same_id_is_applied_once(server: LiveServe
     room = await create_room(server.base)
     async with WsClient(server.ws_url) as first:
         await first.join(room["tokens"]["buyer"], "Bea")
-        await first.command("item.add", {"item_id": "once", "kind": "term", "title": "Once"}, op="fixed-op-1")
+        await first.command(
+            "item.add", {"item_id": "once", "kind": "term", "title": "Once"}, op="fixed-op-1"
+        )
         # The connection drops before the ack is read: the client cannot know it landed.
     async with WsClient(server.ws_url) as second:
         await second.join(room["tokens"]["buyer"], "Bea")
-        reply = await second.call("item.add", {"item_id": "once", "kind": "term", "title": "Once"}, op="fixed-op-1")
+        reply = await second.call(
+            "item.add", {"item_id": "once", "kind": "term", "title": "Once"}, op="fixed-op-1"
+        )
         assert reply["type"] == "ack"
         assert reply["seq"] == 2
     events = await registry(server).store.read(room["room_id"])
@@ -202,7 +234,9 @@ async def test_stalled_client_is_disconnected_without_delaying_the_others(store_
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.connect(("127.0.0.1", int(server.base.rsplit(":", 1)[1])))
         async with connect(server.ws_url, sock=sock, compression=None, max_queue=1) as stalled:
-            await stalled.send(msgpack.packb({"type": "join", "token": room["tokens"]["seller"], "name": "Slow"}))
+            await stalled.send(
+                msgpack.packb({"type": "join", "token": room["tokens"]["seller"], "name": "Slow"})
+            )
             async with WsClient(server.ws_url) as bea:
                 await bea.join(room["tokens"]["buyer"], "Bea")
                 await bea.wait_for(lambda f: f["type"] == "presence" and len(f["members"]) == 2)
@@ -214,18 +248,21 @@ async def test_stalled_client_is_disconnected_without_delaying_the_others(store_
                     if len(live.members) == 1 or loop.time() > deadline:
                         break
                     start = loop.time()
-                    reply = await bea.call("item.edit", {"item_id": "big", "description": f"{i:04d}" + "x" * 3990})
+                    reply = await bea.call(
+                        "item.edit", {"item_id": "big", "description": f"{i:04d}" + "x" * 3990}
+                    )
                     assert reply["type"] == "ack", reply
                     assert loop.time() - start < 2.0, "a stalled peer delayed the others"
                 assert [m.name for m in live.members.values()] == ["Bea"]
                 await bea.wait_for(
-                    lambda f: f["type"] == "presence" and [m["name"] for m in f["members"]] == ["Bea"]
+                    lambda f: (
+                        f["type"] == "presence" and [m["name"] for m in f["members"]] == ["Bea"]
+                    )
                 )
             # Once it reads again it finds its connection ended: with close code
             # 4408 if the close frame got through, else as an abnormal closure.
             with pytest.raises(ConnectionClosed):
-                for _ in range(30_000):
-                    await asyncio.wait_for(stalled.recv(), timeout=5)
+                await drain(stalled)
             assert stalled.close_code in (CLOSE_TOO_SLOW, 1006)
 
 
@@ -233,7 +270,14 @@ async def test_room_is_unloaded_when_empty_and_loads_again(server: LiveServer) -
     room = await create_room(server.base)
     async with WsClient(server.ws_url) as bea:
         await bea.join(room["tokens"]["buyer"], "Bea")
-        await bea.call("item.add", {"item_id": "kept", "kind": "question", "title": "Are we valuable enough to each other?"})
+        await bea.call(
+            "item.add",
+            {
+                "item_id": "kept",
+                "kind": "question",
+                "title": "Are we valuable enough to each other?",
+            },
+        )
         assert room["room_id"] in registry(server).rooms
     for _ in range(100):
         if room["room_id"] not in registry(server).rooms:
@@ -242,5 +286,7 @@ async def test_room_is_unloaded_when_empty_and_loads_again(server: LiveServer) -
     assert room["room_id"] not in registry(server).rooms
     async with WsClient(server.ws_url) as sam:
         welcome = await sam.join(room["tokens"]["seller"], "Sam")
-        assert [i["title"] for i in welcome["view"]["items"]] == ["Are we valuable enough to each other?"]
+        assert [i["title"] for i in welcome["view"]["items"]] == [
+            "Are we valuable enough to each other?"
+        ]
         assert welcome["seq"] == 2

@@ -40,7 +40,9 @@ class WsClient:
 
     async def open(self) -> WsClient:
         headers = {"Origin": self.origin} if self.origin else None
-        self.ws = await connect(self.url, additional_headers=headers, compression=None, max_size=None)
+        self.ws = await connect(
+            self.url, additional_headers=headers, compression=None, max_size=None
+        )
         self._reader = asyncio.create_task(self._read())
         return self
 
@@ -53,9 +55,7 @@ class WsClient:
                 check_server_frame(frame)
                 self.raw.append(message)
                 self.frames.append(frame)
-                if frame["type"] == "event":
-                    self.last_seq = max(self.last_seq, frame["seq"])
-                elif frame["type"] == "welcome":
+                if frame["type"] == "event" or frame["type"] == "welcome":
                     self.last_seq = max(self.last_seq, frame["seq"])
                 async with self._changed:
                     self._changed.notify_all()
@@ -74,7 +74,9 @@ class WsClient:
         assert self.ws is not None
         await self.ws.send(data)
 
-    async def join(self, token: str, name: str = "Tester", resume: dict[str, Any] | None = None) -> Frame:
+    async def join(
+        self, token: str, name: str = "Tester", resume: dict[str, Any] | None = None
+    ) -> Frame:
         frame: Frame = {"type": "join", "token": token, "name": name}
         if resume is not None:
             frame["resume"] = resume
@@ -127,7 +129,9 @@ class WsClient:
         return await asyncio.wait_for(closed(), timeout=timeout)
 
     def events(self, name: str | None = None) -> list[Frame]:
-        return [f for f in self.frames if f["type"] == "event" and (name is None or f["name"] == name)]
+        return [
+            f for f in self.frames if f["type"] == "event" and (name is None or f["name"] == name)
+        ]
 
     async def close(self) -> None:
         if self.ws is not None:

@@ -48,7 +48,14 @@ MAX_BATCH = 512
 MAX_RETRIES = 8
 # Events whose effect on the split must be recomputed and pushed.
 _SPLIT_EVENTS = frozenset(
-    {"item.added", "item.deleted", "figures.registered", "consent.changed", "item.revealed", "figures.revised"}
+    {
+        "item.added",
+        "item.deleted",
+        "figures.registered",
+        "consent.changed",
+        "item.revealed",
+        "figures.revised",
+    }
 )
 
 

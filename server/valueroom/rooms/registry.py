@@ -12,7 +12,6 @@ import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from valueroom.domain.decide import create_room
 from valueroom.domain.events import Event

@@ -228,17 +228,20 @@ class RedisStore(Store):
     async def close(self) -> None:
         """Stop the listener and close every connection. Wakes stop at once."""
         listener, self._listener = self._listener, None
-        if listener is not None:
-            await _cancel_and_wait(listener)
-        for confirmed in self._confirming.values():
-            confirmed.cancel()
-        self._confirming.clear()
-        self._wakes.clear()
-        clients = (self._redis, self._pubsub_redis)
-        self._redis = self._pubsub_redis = self._append = self._create = None
-        for client in clients:
-            if client is not None:
-                await client.aclose()
+        try:
+            if listener is not None:
+                await _cancel_and_wait(listener)
+        finally:
+            # Even when close() itself is cancelled, the connections are closed.
+            for confirmed in self._confirming.values():
+                confirmed.cancel()
+            self._confirming.clear()
+            self._wakes.clear()
+            clients = (self._redis, self._pubsub_redis)
+            self._redis = self._pubsub_redis = self._append = self._create = None
+            for client in clients:
+                if client is not None:
+                    await client.aclose()
 
     def _client(self) -> Redis:
         if self._redis is None:
