@@ -24,7 +24,9 @@ class Room:
         for draft in create_room("room1", "Deal", "B", "S", currency, neutral):
             self._append(None, None, draft.name, draft.data, draft.vis)
 
-    def _append(self, actor: Actor | None, op: str | None, name: str, data: dict[str, Any], vis: int) -> Event:
+    def _append(
+        self, actor: Actor | None, op: str | None, name: str, data: dict[str, Any], vis: int
+    ) -> Event:
         event = Event(len(self.log) + 1, 1000 + len(self.log), actor, op, vis, name, data)
         self.state.apply(event)
         self.log.append(event)

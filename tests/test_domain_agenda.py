@@ -7,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.domainkit import BUYER, NEUTRAL, SELLER, Room
-from valueroom.domain.errors import InvalidCommand, ItemExists, ItemNotFound, LimitReached, NotPermitted
+from valueroom.domain.errors import (
+    InvalidCommand,
+    ItemExists,
+    ItemNotFound,
+    LimitReached,
+    NotPermitted,
+)
 from valueroom.domain.state import RoomState
 from valueroom.domain.visibility import PUBLIC
 
@@ -160,7 +166,12 @@ def test_state_refuses_a_gap_in_the_log() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["buyer", "seller"]), st.integers(0, 5), st.integers(0, 6)), max_size=30))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["buyer", "seller"]), st.integers(0, 5), st.integers(0, 6)),
+        max_size=30,
+    )
+)
 def test_any_sequence_of_moves_keeps_positions_distinct(moves: list[tuple[str, int, int]]) -> None:
     import fractional_indexing
 

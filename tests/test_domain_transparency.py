@@ -16,7 +16,14 @@ def consignment() -> Room:
     """The brief's worked example, registered but not yet revealed."""
     room = Room()
     room.add("stock", "Consignment stock at the buyer's site")
-    room.do(BUYER, "figures.set", item_id="stock", value="120000", cost="10000", note="saves a warehouse")
+    room.do(
+        BUYER,
+        "figures.set",
+        item_id="stock",
+        value="120000",
+        cost="10000",
+        note="saves a warehouse",
+    )
     room.do(SELLER, "figures.set", item_id="stock", value="20000", cost="50000")
     return room
 
@@ -43,7 +50,15 @@ def test_figures_are_exact_minor_units() -> None:
 
 @pytest.mark.parametrize(
     ("value", "cost"),
-    [("abc", "1"), ("NaN", "1"), ("Infinity", "1"), ("1", "-5"), ("1.234", "0"), ("1", "1e3"), ("10000000000", "0")],
+    [
+        ("abc", "1"),
+        ("NaN", "1"),
+        ("Infinity", "1"),
+        ("1", "-5"),
+        ("1.234", "0"),
+        ("1", "1e3"),
+        ("10000000000", "0"),
+    ],
 )
 def test_bad_amounts_are_refused_and_change_nothing(value: str, cost: str) -> None:
     room = Room()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from valueroom.domain.errors import InvalidFigure
 from valueroom.domain.money import MAX_UNITS, format_units, parse_amount
 

@@ -7,6 +7,7 @@ import copy
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from valueroom.domain.money import MAX_UNITS
 from valueroom.domain.split import (
     TOTAL_ID,
