@@ -36,7 +36,9 @@ async def scene(store_url: str) -> AsyncIterator[Scene]:
         try:
             await attacker.join(room["tokens"]["neutral"], "Mallory")
             await bystander.join(room["tokens"]["seller"], "Sam")
-            ack = await bystander.call("item.add", {"item_id": "i1", "kind": "term", "title": "Price"})
+            ack = await bystander.call(
+                "item.add", {"item_id": "i1", "kind": "term", "title": "Price"}
+            )
             assert ack["type"] == "ack"
             yield Scene(server, room, attacker, bystander)
         finally:
@@ -77,34 +79,89 @@ BAD_FRAMES = [
     pytest.param(msgpack.packb({"type": "launch"}), "unknown_type", id="unknown-type"),
     pytest.param(msgpack.packb({"type": 7}), "unknown_type", id="type-not-a-string"),
     pytest.param(cmd("item.teleport", {}), "invalid_frame", id="unknown-command"),
-    pytest.param(cmd("item.edit", {"item_id": "i1", "title": 42}), "invalid_frame", id="wrong-field-type"),
-    pytest.param(cmd("item.edit", {"item_id": "i1", "title": True}), "invalid_frame", id="bool-for-string"),
-    pytest.param(cmd("item.park", {"item_id": "i1", "parked": 1}), "invalid_frame", id="int-for-bool"),
-    pytest.param(cmd("item.edit", {"item_id": "i1", "title": "x" * 201}), "invalid_frame", id="string-too-long"),
-    pytest.param(cmd("item.edit", {"item_id": "i1", "title": ""}), "invalid_frame", id="string-too-short"),
-    pytest.param(cmd("item.edit", {"item_id": "../etc", "title": "x"}), "invalid_frame", id="id-bad-chars"),
     pytest.param(
-        cmd("item.edit", {"item_id": "i1", "options": [{"id": f"o{i}", "label": "L"} for i in range(21)]}),
+        cmd("item.edit", {"item_id": "i1", "title": 42}), "invalid_frame", id="wrong-field-type"
+    ),
+    pytest.param(
+        cmd("item.edit", {"item_id": "i1", "title": True}), "invalid_frame", id="bool-for-string"
+    ),
+    pytest.param(
+        cmd("item.park", {"item_id": "i1", "parked": 1}), "invalid_frame", id="int-for-bool"
+    ),
+    pytest.param(
+        cmd("item.edit", {"item_id": "i1", "title": "x" * 201}),
+        "invalid_frame",
+        id="string-too-long",
+    ),
+    pytest.param(
+        cmd("item.edit", {"item_id": "i1", "title": ""}), "invalid_frame", id="string-too-short"
+    ),
+    pytest.param(
+        cmd("item.edit", {"item_id": "../etc", "title": "x"}), "invalid_frame", id="id-bad-chars"
+    ),
+    pytest.param(
+        cmd(
+            "item.edit",
+            {"item_id": "i1", "options": [{"id": f"o{i}", "label": "L"} for i in range(21)]},
+        ),
         "invalid_frame",
         id="list-too-long",
     ),
-    pytest.param(cmd("item.edit", {"item_id": "i1", "title": "x", "owner": "me"}), "invalid_frame", id="unknown-field"),
+    pytest.param(
+        cmd("item.edit", {"item_id": "i1", "title": "x", "owner": "me"}),
+        "invalid_frame",
+        id="unknown-field",
+    ),
     pytest.param(cmd("item.edit", {"title": "x"}), "invalid_frame", id="missing-field"),
-    pytest.param(cmd("item.edit", {"item_id": "i1", "title": float("nan")}), "invalid_frame", id="nan"),
-    pytest.param(cmd("item.edit", {"item_id": "i1", "title": b"bytes"}), "bad_frame", id="bytes-payload"),
-    pytest.param(cmd("item.add", {"item_id": "i2", "kind": "bribe", "title": "x"}), "invalid_frame", id="bad-enum"),
-    pytest.param(cmd("item.move", {"item_id": "i1", "position": "a00"}), "invalid_command", id="invalid-order-key"),
-    pytest.param(cmd("item.edit", {"item_id": "ghost", "title": "Boo"}), "item_not_found", id="missing-item"),
-    pytest.param(cmd("item.add", {"item_id": "i1", "kind": "term", "title": "Again"}), "item_exists", id="duplicate-item"),
-    pytest.param(cmd("item.agree", {"item_id": "i1", "agreed": True}), "not_permitted", id="neutral-agrees"),
-    pytest.param(cmd("figures.set", {"item_id": "i1", "value": "1", "cost": "0"}), "not_permitted", id="neutral-registers"),
-    pytest.param(cmd("consent.set", {"item_id": "i1", "consent": True}), "not_permitted", id="neutral-consents"),
-    pytest.param(msgpack.packb({"type": "join", "token": "x" * 20 + "." + "y" * 20, "name": "Again"}), "already_joined", id="second-join"),
+    pytest.param(
+        cmd("item.edit", {"item_id": "i1", "title": float("nan")}), "invalid_frame", id="nan"
+    ),
+    pytest.param(
+        cmd("item.edit", {"item_id": "i1", "title": b"bytes"}), "bad_frame", id="bytes-payload"
+    ),
+    pytest.param(
+        cmd("item.add", {"item_id": "i2", "kind": "bribe", "title": "x"}),
+        "invalid_frame",
+        id="bad-enum",
+    ),
+    pytest.param(
+        cmd("item.move", {"item_id": "i1", "position": "a00"}),
+        "invalid_command",
+        id="invalid-order-key",
+    ),
+    pytest.param(
+        cmd("item.edit", {"item_id": "ghost", "title": "Boo"}), "item_not_found", id="missing-item"
+    ),
+    pytest.param(
+        cmd("item.add", {"item_id": "i1", "kind": "term", "title": "Again"}),
+        "item_exists",
+        id="duplicate-item",
+    ),
+    pytest.param(
+        cmd("item.agree", {"item_id": "i1", "agreed": True}), "not_permitted", id="neutral-agrees"
+    ),
+    pytest.param(
+        cmd("figures.set", {"item_id": "i1", "value": "1", "cost": "0"}),
+        "not_permitted",
+        id="neutral-registers",
+    ),
+    pytest.param(
+        cmd("consent.set", {"item_id": "i1", "consent": True}),
+        "not_permitted",
+        id="neutral-consents",
+    ),
+    pytest.param(
+        msgpack.packb({"type": "join", "token": "x" * 20 + "." + "y" * 20, "name": "Again"}),
+        "already_joined",
+        id="second-join",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("payload", "code"), BAD_FRAMES)
-async def test_bad_frame_gets_a_typed_error_and_changes_nothing(scene: Scene, payload: bytes, code: str) -> None:
+async def test_bad_frame_gets_a_typed_error_and_changes_nothing(
+    scene: Scene, payload: bytes, code: str
+) -> None:
     before = await log_length(scene)
     start = len(scene.attacker.frames)
     await scene.attacker.send_raw(payload)
@@ -199,5 +256,7 @@ async def test_handshake_from_the_same_origin_is_accepted(scene: Scene) -> None:
 async def test_flood_of_bad_frames_does_not_stall_the_room(scene: Scene) -> None:
     before = await log_length(scene)
     await asyncio.gather(*(scene.attacker.send_raw(b"\xc1") for _ in range(500)))
-    await scene.attacker.wait_for(lambda f: sum(x["type"] == "error" for x in scene.attacker.frames) >= 500)
+    await scene.attacker.wait_for(
+        lambda f: sum(x["type"] == "error" for x in scene.attacker.frames) >= 500
+    )
     await assert_unharmed(scene, before)
