@@ -56,3 +56,19 @@ async def store(store_url: str) -> AsyncIterator[Store]:
         yield opened
     finally:
         await opened.close()
+
+
+# --- Reporting ----------------------------------------------------------------
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how much the confidentiality property test actually inspected."""
+    import sys
+
+    module = sys.modules.get("tests.test_confidentiality")
+    stats = getattr(module, "STATS", None)
+    if stats and stats["sessions"]:
+        terminalreporter.write_line(
+            "confidentiality property: {sessions} sessions, {connections} connections, "
+            "{frames} frames and {http} HTTP responses inspected".format(**stats)
+        )
