@@ -50,6 +50,7 @@ MAX_RETRIES = 8
 _SPLIT_EVENTS = frozenset(
     {
         "item.added",
+        "item.moved",
         "item.deleted",
         "figures.registered",
         "consent.changed",

@@ -1,0 +1,54 @@
+// Exact money: integer minor units to text and back, never through a float.
+
+import { locale } from "./i18n.js";
+
+/** Minor units as a plain decimal string: (12345, 2) → "123.45", (-5, 2) → "-0.05". */
+export function unitsToDecimal(units, decimals) {
+  const negative = units < 0;
+  const digits = String(negative ? -units : units).padStart(decimals + 1, "0");
+  const whole = decimals ? digits.slice(0, -decimals) : digits;
+  const fraction = decimals ? `.${digits.slice(-decimals)}` : "";
+  return `${negative ? "-" : ""}${whole}${fraction}`;
+}
+
+const formatters = new Map();
+
+/** Units formatted as money in the current UI language, e.g. "€ 1.234,50" or "€1,234.50". */
+export function formatMoney(units, currency, decimals) {
+  const key = `${locale()}|${currency}|${decimals}`;
+  let nf = formatters.get(key);
+  if (!nf) {
+    nf = new Intl.NumberFormat(locale(), {
+      style: "currency",
+      currency,
+      minimumFractionDigits: decimals,
+      maximumFractionDigits: decimals,
+    });
+    formatters.set(key, nf);
+  }
+  // Intl formats a decimal string exactly; a Number could lose cents on huge totals.
+  return nf.format(unitsToDecimal(units, decimals));
+}
+
+/** Units as the text to put back in an amount input ("1234,50" in Dutch). */
+export function unitsToInput(units, decimals, lang) {
+  const text = unitsToDecimal(units, decimals);
+  return lang === "nl" ? text.replace(".", ",") : text;
+}
+
+const AMOUNT = /^(-?)([0-9]+)(?:[.,]([0-9]+))?$/;
+
+/**
+ * The server's amount grammar (digits, one optional '.' or ',', optional '-'),
+ * for optimistic display only: the server decides. Returns units or null.
+ */
+export function parseAmount(text, decimals, { allowNegative }) {
+  const match = AMOUNT.exec(text.trim());
+  if (!match) return null;
+  const [, sign, whole, fraction = ""] = match;
+  if (sign && !allowNegative) return null;
+  if (fraction.length > decimals) return null;
+  const units = Number(`${whole}${fraction.padEnd(decimals, "0")}`);
+  if (!Number.isSafeInteger(units) || units > 999999999999) return null;
+  return sign ? -units : units;
+}

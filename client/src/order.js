@@ -1,0 +1,32 @@
+// Agenda order: fractional-index keys, sorted by (position, id) like the server.
+
+import { generateKeyBetween } from "/vendor/fractional-indexing/src/index.js";
+
+const compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Items in agenda order. Keys and ids are ASCII, so JS string order equals Python's. */
+export function agendaOrder(items) {
+  return [...items].sort((a, b) => compare(a.position, b.position) || compare(a.id, b.id));
+}
+
+/** A key after every item (for a new item at the end of the agenda). */
+export function keyAtEnd(items) {
+  const last = agendaOrder(items).at(-1);
+  return generateKeyBetween(last ? last.position : null, null);
+}
+
+/**
+ * The key that moves list[index] one place up (delta -1) or down (+1) within
+ * `list`, or null if it is already at that end. Parked items elsewhere in the
+ * global order don't matter: only the new neighbours' keys do.
+ */
+export function keyForMove(list, index, delta) {
+  const target = index + delta;
+  if (target < 0 || target >= list.length) return null;
+  const before = delta < 0 ? list[target - 1] : list[target];
+  const after = delta < 0 ? list[target] : list[target + 1];
+  const a = before ? before.position : null;
+  const b = after ? after.position : null;
+  if (a !== null && b !== null && a >= b) return null; // equal keys: nothing fits between
+  return generateKeyBetween(a, b);
+}

@@ -1,0 +1,99 @@
+// Optimistic local edits: a queue of sent-but-unconfirmed operations, and the
+// projection of the confirmed state with those operations applied on top.
+//
+// An op leaves the queue when its ack, its error, or an event carrying its op
+// id arrives. Ops survive a reconnect and are re-sent with the same op id;
+// the server applies an op id once.
+
+import { newItem, RELATIONSHIP_MODELS } from "./model.js";
+import { parseAmount } from "./money.js";
+
+const NONE = new Set();
+
+export class PendingOps {
+  constructor() {
+    this.ops = [];
+  }
+
+  get size() {
+    return this.ops.length;
+  }
+
+  add(op) {
+    this.ops.push(op);
+  }
+
+  /** Remove and return the op with this id (undefined if not pending). */
+  take(opId) {
+    const index = this.ops.findIndex((op) => op.op === opId);
+    return index < 0 ? undefined : this.ops.splice(index, 1)[0];
+  }
+
+  has(opId) {
+    return this.ops.some((op) => op.op === opId);
+  }
+
+  list() {
+    return [...this.ops];
+  }
+}
+
+/**
+ * What to render: `state` with `ops` applied in order. Copy-on-write: items
+ * untouched by a pending op keep their identity.
+ */
+export function project(state, ops, role, decimals) {
+  if (!ops.length) return { ...state, pendingFigures: NONE };
+  const items = new Map(state.items);
+  const privates = new Map(state.private);
+  const pendingFigures = new Set();
+  const update = (id, change) => {
+    const item = items.get(id);
+    if (item) items.set(id, { ...item, ...change(item) });
+  };
+  for (const { name, args } of ops) {
+    switch (name) {
+      case "item.add":
+        if (!items.has(args.item_id)) {
+          const options = args.options ?? (args.kind === "relationship" ? RELATIONSHIP_MODELS : []);
+          items.set(args.item_id, newItem({ ...args, options, position: args.position ?? "zz" }));
+        }
+        break;
+      case "item.edit": {
+        const { item_id: id, ...changes } = args;
+        update(id, () => changes);
+        break;
+      }
+      case "item.move":
+        update(args.item_id, () => ({ position: args.position }));
+        break;
+      case "item.park":
+        update(args.item_id, () => ({ parked: args.parked }));
+        break;
+      case "item.agree":
+        update(args.item_id, (item) => ({ agreed: { ...item.agreed, [role]: args.agreed } }));
+        break;
+      case "item.delete":
+        items.delete(args.item_id);
+        break;
+      case "consent.set":
+        update(args.item_id, (item) =>
+          item.revealed ? {} : { consent: { ...item.consent, [role]: args.consent } },
+        );
+        break;
+      case "figures.set": {
+        pendingFigures.add(args.item_id);
+        const value = parseAmount(args.value, decimals, { allowNegative: true });
+        const cost = parseAmount(args.cost, decimals, { allowNegative: false });
+        if (value !== null && cost !== null) {
+          const note = args.note ?? privates.get(args.item_id)?.note ?? "";
+          privates.set(args.item_id, { value, cost, note });
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return { ...state, items, private: privates, pendingFigures };
+}

@@ -1,0 +1,234 @@
+// One person's seat in a room: the connection, the confirmed state folded from
+// server frames, the pending (optimistic) operations, presence and the split.
+// Views read from it and call its commands; they never touch the socket.
+//
+// Ordering: the server's sequence is the truth. `lastSeq` is the highest
+// sequence number applied; a reconnect resumes from it. Pending ops are
+// re-sent with their original op id after every welcome; the server applies
+// an op id once and acknowledges a repeat with the original sequence number.
+
+import { ConnState, Connection } from "./connection.js";
+import { opIdFactory } from "./ids.js";
+import { applyEvent, emptyState, stateFromView } from "./model.js";
+import { PendingOps, project } from "./pending.js";
+
+export class Session {
+  constructor({ validator, token, name, url = defaultUrl() }) {
+    this.validator = validator;
+    this.token = token;
+    this.name = name;
+    this.nextOp = opIdFactory();
+    this.confirmed = emptyState();
+    this.pending = new PendingOps();
+    this.you = null;
+    this.logId = null;
+    this.lastSeq = 0;
+    this.resumeTo = null;
+    this.decimals = 2;
+    this.members = [];
+    this.split = null;
+    this.editing = null;
+    this.conn = { state: ConnState.CONNECTING, attempt: 0 };
+    this.joinedOnce = false;
+    // Per item: the last refusal of a figures.set / consent.set, shown next to the field.
+    this.fieldErrors = new Map();
+    this.listeners = new Set();
+    this.errorListeners = new Set();
+    this.version = 0;
+    this.projected = null;
+    this.connection = new Connection({
+      url,
+      validator,
+      joinFrame: () => this.joinFrame(),
+      onFrame: (frame) => this.receive(frame),
+      onState: (conn) => {
+        this.conn = conn;
+        this.changed();
+      },
+    });
+  }
+
+  start() {
+    this.connection.start();
+  }
+
+  // -- reading -------------------------------------------------------------
+
+  get role() {
+    return this.you?.role ?? null;
+  }
+
+  get isParty() {
+    return this.role === "buyer" || this.role === "seller";
+  }
+
+  get room() {
+    return this.confirmed.room;
+  }
+
+  /** The state to render: confirmed state with the pending ops applied on top. */
+  view() {
+    if (this.projected?.version !== this.version) {
+      const state = project(this.confirmed, this.pending.list(), this.role, this.decimals);
+      this.projected = { version: this.version, state };
+    }
+    return this.projected.state;
+  }
+
+  subscribe(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onError(listener) {
+    this.errorListeners.add(listener);
+  }
+
+  changed() {
+    this.version += 1;
+    for (const listener of this.listeners) listener();
+  }
+
+  // -- commands (optimistic) ----------------------------------------------
+
+  /** Queue and send a command; returns false if it is not a valid command. */
+  command(name, args) {
+    const op = { op: this.nextOp(), name, args };
+    const frame = { type: "cmd", op: op.op, name, args };
+    try {
+      this.validator.checkClientFrame(frame);
+    } catch (error) {
+      this.emitError({ op: null, code: "invalid_frame", message: error.message });
+      return false;
+    }
+    this.pending.add(op);
+    if (this.connection.ready) this.connection.send(frame);
+    this.changed();
+    return true;
+  }
+
+  addItem(args) {
+    return this.command("item.add", args);
+  }
+
+  editItem(itemId, changes) {
+    return this.command("item.edit", { item_id: itemId, ...changes });
+  }
+
+  moveItem(itemId, position) {
+    return this.command("item.move", { item_id: itemId, position });
+  }
+
+  parkItem(itemId, parked) {
+    return this.command("item.park", { item_id: itemId, parked });
+  }
+
+  agreeItem(itemId, agreed) {
+    return this.command("item.agree", { item_id: itemId, agreed });
+  }
+
+  deleteItem(itemId) {
+    return this.command("item.delete", { item_id: itemId });
+  }
+
+  setFigures(itemId, { value, cost, note }) {
+    this.fieldErrors.delete(itemId);
+    return this.command("figures.set", { item_id: itemId, value, cost, note });
+  }
+
+  setConsent(itemId, consent) {
+    this.fieldErrors.delete(itemId);
+    return this.command("consent.set", { item_id: itemId, consent });
+  }
+
+  /** Tell the others which item this person is editing (null: none). Not queued. */
+  setEditing(itemId) {
+    if (this.editing === itemId) return;
+    this.editing = itemId;
+    if (this.connection.ready) this.connection.send({ type: "presence", editing: itemId });
+  }
+
+  // -- connection control (also the debug hooks) ---------------------------
+
+  disconnect({ hold = false } = {}) {
+    this.connection.drop({ hold });
+  }
+
+  reconnect() {
+    this.connection.reconnectNow();
+  }
+
+  // -- inbound frames -------------------------------------------------------
+
+  joinFrame() {
+    const frame = { type: "join", token: this.token, name: this.name };
+    if (this.logId !== null) frame.resume = { log_id: this.logId, seq: this.lastSeq };
+    return frame;
+  }
+
+  receive(frame) {
+    const handler = this[`on_${frame.type}`];
+    if (handler) handler.call(this, frame);
+    this.changed();
+  }
+
+  on_welcome(frame) {
+    if (frame.resumed) {
+      // The missed events follow; the split frame marks the end of the replay.
+      this.resumeTo = frame.seq;
+    } else {
+      this.confirmed = stateFromView(frame.view);
+      this.lastSeq = frame.seq;
+      this.resumeTo = null;
+    }
+    this.logId = frame.log_id;
+    this.you = frame.you;
+    this.decimals = frame.currency_decimals;
+    this.joinedOnce = true;
+    this.connection.markJoined();
+    for (const op of this.pending.list()) {
+      if (!this.connection.send({ type: "cmd", op: op.op, name: op.name, args: op.args })) break;
+    }
+    if (this.editing !== null) this.connection.send({ type: "presence", editing: this.editing });
+  }
+
+  on_event(frame) {
+    if (frame.seq <= this.lastSeq) return; // already applied (a replay overlap)
+    applyEvent(this.confirmed, frame);
+    this.lastSeq = frame.seq;
+    if (frame.op !== null) this.pending.take(frame.op);
+  }
+
+  on_ack(frame) {
+    this.pending.take(frame.op);
+  }
+
+  on_error(frame) {
+    const op = frame.op === null ? undefined : this.pending.take(frame.op);
+    if (op && (op.name === "figures.set" || op.name === "consent.set")) {
+      this.fieldErrors.set(op.args.item_id, { code: frame.code, message: frame.message, name: op.name });
+    }
+    this.emitError({ ...frame, command: op?.name ?? null });
+  }
+
+  on_presence(frame) {
+    this.members = frame.members;
+  }
+
+  on_split(frame) {
+    this.split = { shared: frame.shared, preview: frame.preview };
+    if (this.resumeTo !== null) {
+      this.lastSeq = Math.max(this.lastSeq, this.resumeTo);
+      this.resumeTo = null;
+    }
+  }
+
+  emitError(error) {
+    for (const listener of this.errorListeners) listener(error);
+  }
+}
+
+function defaultUrl() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}/ws`;
+}

@@ -1,0 +1,224 @@
+// Per item: the party's private figures (value, cost, note: only its own team
+// ever receives them), the two-key consent, and after the reveal both sides'
+// figures with every public change marked.
+
+import { h, setData, setText, setValue, toggle } from "../dom.js";
+import { lang, t, tr, trAttr } from "../i18n.js";
+import { PARTIES } from "../model.js";
+import { formatMoney, unitsToInput } from "../money.js";
+
+const otherParty = (party) => (party === "buyer" ? "seller" : "buyer");
+
+/** Consent switch and state for both sides; after the reveal, the revealed figures. */
+export class TransparencyRow {
+  constructor(itemId, session) {
+    this.itemId = itemId;
+    this.session = session;
+    this.item = null;
+    this.switch = h("input", {
+      type: "checkbox",
+      class: "switch-input",
+      testid: "consent",
+      attrs: { role: "switch" },
+      on: { change: () => session.setConsent(itemId, this.switch.checked) },
+    });
+    this.switchLabel = tr(h("span", { class: "switch-text" }), "consent.label");
+    this.switchBox = h("label", { class: "switch" }, this.switch, h("span", { class: "switch-track", attrs: { "aria-hidden": "true" } }), this.switchLabel);
+    this.state = h("span", { class: "consent-state", testid: "consent-state" });
+    this.hint = h("span", { class: "consent-hint muted small", testid: "consent-hint" });
+    this.error = h("p", { class: "field-error", testid: "consent-error", attrs: { role: "alert" }, hidden: true });
+    this.revealed = h("div", { class: "revealed", testid: "revealed", hidden: true });
+    this.el = h(
+      "div",
+      { class: "item-transparency" },
+      h("div", { class: "consent-row" }, tr(h("span", { class: "consent-title" }), "consent.title"), this.switchBox, this.state, this.hint),
+      this.error,
+      this.revealed,
+    );
+    this.revealedKey = null;
+  }
+
+  update(item, info) {
+    this.item = item;
+    const role = info.role;
+    const isParty = PARTIES.includes(role);
+    const consentState = (party) => t(item.consent[party] ? "consent.yes" : "consent.notYet");
+    if (item.revealed) {
+      this.switchBox.hidden = true;
+      setText(this.state, t("consent.revealed"));
+      setData(this.state, "revealed", true);
+      this.hint.hidden = true;
+    } else {
+      setData(this.state, "revealed", false);
+      this.switchBox.hidden = !isParty;
+      if (isParty) {
+        const other = otherParty(role);
+        setText(this.state, t("consent.stateParty", { you: consentState(role), other: t(`role.${other}`), otherState: consentState(other) }));
+        if (document.activeElement !== this.switch) this.switch.checked = item.consent[role];
+        this.switch.disabled = !info.registered;
+        this.hint.hidden = info.registered;
+        setText(this.hint, t("consent.registerFirst"));
+      } else {
+        setText(this.state, t("consent.stateNeutral", { buyer: consentState("buyer"), seller: consentState("seller") }));
+        this.hint.hidden = true;
+      }
+    }
+    const error = info.fieldError?.name === "consent.set" ? info.fieldError : null;
+    this.error.hidden = !error;
+    setText(this.error, error ? error.message : "");
+    this.renderRevealed(item, info);
+  }
+
+  renderRevealed(item, info) {
+    this.revealed.hidden = !item.revealed;
+    if (!item.revealed) return;
+    const key = JSON.stringify([lang(), item.figures, item.revisions, info.currency]);
+    if (key === this.revealedKey) return;
+    this.revealedKey = key;
+    const money = (units) => formatMoney(units, info.currency, info.decimals);
+    const changedParties = new Set(item.revisions.map((r) => r.party));
+    const rows = PARTIES.map((party) => {
+      const f = item.figures[party];
+      return h(
+        "tr",
+        { class: `role-${party}`, testid: "revealed-row", data: { party, changed: changedParties.has(party) } },
+        h("th", { scope: "row" }, t(`role.${party}`), changedParties.has(party) ? h("span", { class: "changed-flag", text: t("reveal.changedFlag") }) : null),
+        h("td", { class: "num", testid: "revealed-value", text: money(f.value) }),
+        h("td", { class: "num", testid: "revealed-cost", text: money(f.cost) }),
+        h("td", { class: "num", text: money(f.value - f.cost) }),
+      );
+    });
+    const revisions = item.revisions.map((revision) =>
+      h(
+        "li",
+        { class: `revision role-${revision.party}`, testid: "revision", data: { party: revision.party } },
+        h("strong", { text: t("reveal.changedAfter", { party: t(`role.${revision.party}`) }) }),
+        " ",
+        revisionText(revision, money),
+      ),
+    );
+    const net = PARTIES.reduce((sum, party) => sum + item.figures[party].value - item.figures[party].cost, 0);
+    this.revealed.replaceChildren(
+      h("div", { class: "revealed-head" }, h("span", { class: "icon icon-eye", attrs: { "aria-hidden": "true" } }), h("span", { text: t("reveal.heading") })),
+      h(
+        "table",
+        { class: "figures-table" },
+        h("thead", {}, h("tr", {}, h("th", { text: "" }), h("th", { class: "num", text: t("figures.value") }), h("th", { class: "num", text: t("figures.cost") }), h("th", { class: "num", text: t("figures.own") }))),
+        h("tbody", {}, rows),
+      ),
+      ...(net < 0 ? [h("p", { class: "destroys-note", testid: "item-destroys-value", text: t("reveal.destroys", { loss: money(-net) }) })] : []),
+      ...(revisions.length ? [h("ul", { class: "revisions" }, revisions)] : []),
+    );
+  }
+}
+
+function revisionText(revision, money) {
+  const parts = [];
+  for (const field of ["value", "cost"]) {
+    const before = revision.before[field];
+    const after = revision.after[field];
+    if (before !== after) parts.push(`${t(`figures.${field}`)}: ${money(before)} → ${money(after)}`);
+  }
+  return parts.join("; ") || t("reveal.noChange");
+}
+
+/** A party's private registration for one item: only its own team sees this. */
+export class FiguresPanel {
+  constructor(itemId, session) {
+    this.itemId = itemId;
+    this.session = session;
+    const input = (testid, labelKey, props = {}) => {
+      const el = h("input", { class: `figure-input figure-${testid}`, testid, autocomplete: "off", ...props });
+      el.addEventListener("input", () => {
+        el.dataset.dirty = "true";
+      });
+      el.addEventListener("keydown", (event) => {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          this.save();
+        }
+      });
+      return { el, label: h("label", { class: "field" }, tr(h("span", { class: "field-label" }), labelKey), el) };
+    };
+    this.value = input("figure-value", "figures.value.label", { inputMode: "decimal", maxLength: 32 });
+    this.cost = input("figure-cost", "figures.cost.label", { inputMode: "decimal", maxLength: 32 });
+    this.note = input("figure-note", "figures.note.label", { maxLength: 4000 });
+    trAttr(this.value.el, "placeholder", "figures.value.placeholder");
+    trAttr(this.cost.el, "placeholder", "figures.cost.placeholder");
+    this.saveButton = tr(h("button", { type: "button", class: "btn btn-small btn-private", testid: "figure-save", on: { click: () => this.save() } }), "figures.save");
+    this.owner = h("span", { class: "private-owner" });
+    this.status = h("span", { class: "figure-status", testid: "figure-status" });
+    this.error = h("p", { class: "field-error", testid: "figure-error", attrs: { role: "alert" }, hidden: true });
+    this.el = h(
+      "div",
+      { class: "private-panel", testid: "private-panel" },
+      h("div", { class: "private-head" }, h("span", { class: "icon icon-lock", attrs: { "aria-hidden": "true" } }), this.owner, this.status),
+      h("div", { class: "figure-fields" }, this.value.label, this.cost.label, this.note.label, this.saveButton),
+      this.error,
+    );
+    // Leaving the panel with unsent figures sends them.
+    this.localError = null;
+    this.el.addEventListener("focusout", (event) => {
+      if (!this.el.contains(event.relatedTarget)) this.save({ quiet: true });
+    });
+  }
+
+  dirty() {
+    return [this.value, this.cost, this.note].some(({ el }) => el.dataset.dirty === "true");
+  }
+
+  save({ quiet = false } = {}) {
+    if (!this.dirty()) return;
+    const value = this.value.el.value.trim();
+    const cost = this.cost.el.value.trim();
+    if (!value || !cost) {
+      if (!quiet) this.localError = t("figures.bothNeeded");
+      this.showError(this.localError);
+      return;
+    }
+    this.localError = null;
+    for (const { el } of [this.value, this.cost, this.note]) el.dataset.dirty = "false";
+    this.session.setFigures(this.itemId, { value, cost, note: this.note.el.value });
+  }
+
+  /** Show `message` under the fields and mark the field it names (the server names "value" or "cost"). */
+  showError(message) {
+    this.error.hidden = !message;
+    setText(this.error, message ?? "");
+    const field = message?.split(" ")[0];
+    for (const [name, { el }] of [["value", this.value], ["cost", this.cost]]) {
+      if (message && field === name) el.setAttribute("aria-invalid", "true");
+      else el.removeAttribute("aria-invalid");
+    }
+  }
+
+  update(item, info) {
+    const isParty = PARTIES.includes(info.role);
+    this.el.hidden = !isParty;
+    if (!isParty) return;
+    const role = info.role;
+    const org = info.org ? ` · ${info.org}` : "";
+    setText(this.owner, t("figures.privateTo", { party: `${t(`role.${role}`)}${org}` }));
+    this.el.className = `private-panel role-${role}`;
+    const record = info.privateRecord;
+    if (record) {
+      setValue(this.value.el, unitsToInput(record.value, info.decimals, lang()));
+      setValue(this.cost.el, unitsToInput(record.cost, info.decimals, lang()));
+      setValue(this.note.el, record.note);
+    }
+    let status = "none";
+    if (info.pendingFigures) status = "saving";
+    else if (info.registered) status = "registered";
+    setData(this.status, "status", status);
+    setText(this.status, t(`figures.status.${status}`));
+    toggle(this.el, "is-registered", status === "registered");
+    const error = info.fieldError?.name === "figures.set" ? info.fieldError : null;
+    if (error && error !== this.lastError) {
+      // Refused: keep what the user typed so it can be corrected.
+      this.value.el.dataset.dirty = "true";
+      this.cost.el.dataset.dirty = "true";
+    }
+    this.lastError = error;
+    this.showError(error ? error.message : (this.localError ?? null));
+  }
+}

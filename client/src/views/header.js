@@ -1,0 +1,87 @@
+// The room header: title, who you are, who else is here (and what they edit),
+// and the connection state badge.
+
+import { h, setData, setText } from "../dom.js";
+import { t, tr } from "../i18n.js";
+
+export class RoomHeader {
+  constructor(session) {
+    this.session = session;
+    this.title = h("h1", { class: "room-title", testid: "room-title" });
+    this.me = h("span", { class: "me", testid: "me" });
+    this.role = h("span", { class: "role-badge", testid: "my-role" });
+    this.presence = h("ul", { class: "presence", testid: "presence" });
+    this.badge = h("span", { class: "conn", testid: "conn-state", attrs: { role: "status" } });
+    this.el = h(
+      "div",
+      { class: "room-header" },
+      h("div", { class: "room-heading" }, this.title, h("div", { class: "room-me" }, this.role, this.me)),
+      h("div", { class: "room-presence" }, tr(h("span", { class: "presence-label" }), "presence.label"), this.presence),
+      this.badge,
+    );
+    this.membersKey = null;
+  }
+
+  render() {
+    const { session } = this;
+    const room = session.room;
+    setText(this.title, room ? room.title : "…");
+    document.title = room ? `${room.title} · valueroom` : "valueroom";
+    const you = session.you;
+    if (you) {
+      const org = room ? orgOf(room, you.role) : "";
+      setText(this.role, t(`role.${you.role}`));
+      this.role.className = `role-badge role-${you.role}`;
+      setData(this.role, "role", you.role);
+      setText(this.me, org ? t("header.meWithOrg", { name: you.name, org }) : t("header.me", { name: you.name }));
+    }
+    this.renderPresence();
+    this.renderBadge();
+  }
+
+  renderPresence() {
+    const { session } = this;
+    const items = session.view().items;
+    const key = JSON.stringify([session.members, [...items.values()].map((i) => [i.id, i.title])]);
+    if (key === this.membersKey) return;
+    this.membersKey = key;
+    const myId = session.you?.id;
+    this.presence.replaceChildren(
+      ...session.members.map((member) => {
+        const editing = member.editing ? items.get(member.editing) : null;
+        return h(
+          "li",
+          {
+            class: `member role-${member.role}${member.id === myId ? " member-me" : ""}`,
+            testid: "presence-member",
+            data: { role: member.role, memberId: member.id, editing: member.editing ?? "" },
+            title: t(`role.${member.role}`),
+          },
+          h("span", { class: "member-dot", attrs: { "aria-hidden": "true" } }),
+          h("span", { class: "member-name", text: member.name }),
+          h("span", { class: "member-role", text: t(`role.${member.role}`) }),
+          member.id === myId ? h("span", { class: "member-you", text: t("presence.you") }) : null,
+          editing ? h("span", { class: "member-editing", text: t("presence.editing", { title: editing.title }) }) : null,
+        );
+      }),
+    );
+  }
+
+  renderBadge() {
+    const { state, attempt } = this.session.conn;
+    const pending = this.session.pending.size;
+    let text = t(`conn.${state}`, { attempt });
+    if (pending > 0) text += ` · ${t("conn.pending", { count: pending })}`;
+    setText(this.badge, text);
+    setData(this.badge, "state", state);
+    setData(this.badge, "pending", pending);
+    setData(this.badge, "attempt", attempt);
+    this.badge.className = `conn conn-${state}`;
+  }
+}
+
+export function orgOf(room, role) {
+  if (role === "buyer") return room.buyer_org;
+  if (role === "seller") return room.seller_org;
+  return "";
+}

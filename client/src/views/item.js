@@ -1,0 +1,313 @@
+// One agenda item card: kind, title and description edited inline, options,
+// reorder / park / delete, agreement, and (below) transparency and figures.
+//
+// Inline edits are sent on blur or Enter and, while typing, debounced. A field
+// the user is typing in is never overwritten by incoming values; they are
+// applied when focus leaves (see dom.setValue and the `dirty` flag).
+
+import { h, setData, setText, setValue, toggle } from "../dom.js";
+import { randomId } from "../ids.js";
+import { t, tr, trAttr } from "../i18n.js";
+import { PARTIES, RELATIONSHIP_MODELS } from "../model.js";
+import { FiguresPanel, TransparencyRow } from "./figures.js";
+
+export const KINDS = ["term", "measure", "relationship", "question"];
+const TYPING_DEBOUNCE_MS = 400;
+const DEFAULT_LABELS = new Map(RELATIONSHIP_MODELS.map((m) => [m.id, m.label]));
+
+/** An option's label to show: the default relationship models in the UI language. */
+export function optionLabel(option) {
+  return DEFAULT_LABELS.get(option.id) === option.label ? t(`model.${option.id}`) : option.label;
+}
+
+function debounce(fn, ms) {
+  let timer = null;
+  const run = () => {
+    clearTimeout(timer);
+    timer = null;
+    fn();
+  };
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, ms);
+  };
+  schedule.flush = () => timer !== null && run();
+  schedule.cancel = () => clearTimeout(timer);
+  return schedule;
+}
+
+/**
+ * Wire a text field for inline editing: `send(value)` on Enter (inputs only),
+ * on blur, and after a pause in typing; only when the user changed it.
+ */
+function inlineEdit(field, send, { allowEmpty, refresh }) {
+  const commit = () => {
+    if (field.dataset.dirty !== "true") return;
+    const value = field.value;
+    if (!allowEmpty && value.trim() === "") return;
+    field.dataset.dirty = "false";
+    send(value);
+  };
+  const typed = debounce(commit, TYPING_DEBOUNCE_MS);
+  field.addEventListener("input", () => {
+    field.dataset.dirty = "true";
+    typed();
+  });
+  field.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && field.tagName === "INPUT") {
+      event.preventDefault();
+      typed.cancel();
+      commit();
+    } else if (event.key === "Escape") {
+      typed.cancel();
+      field.dataset.dirty = "false";
+      field.blur();
+    }
+  });
+  field.addEventListener("blur", () => {
+    typed.cancel();
+    commit();
+    // An empty title is not sent: drop it and show the current one again.
+    field.dataset.dirty = "false";
+    refresh();
+  });
+}
+
+export class ItemView {
+  constructor(id, { session, onMove }) {
+    this.id = id;
+    this.session = session;
+    this.item = null;
+    this.info = null;
+    const refresh = () => this.item && this.update(this.item, this.info);
+
+    this.index = h("span", { class: "item-index", attrs: { "aria-hidden": "true" } });
+    this.kind = h(
+      "select",
+      { class: "item-kind", testid: "item-kind", on: { change: () => this.changeKind() } },
+      KINDS.map((kind) => tr(h("option", { value: kind }), `kind.${kind}`)),
+    );
+    trAttr(this.kind, "aria-label", "item.kind");
+    this.title = h("input", { class: "item-title", testid: "item-title", maxLength: 200, autocomplete: "off" });
+    trAttr(this.title, "aria-label", "item.title");
+    inlineEdit(this.title, (title) => session.editItem(id, { title }), { allowEmpty: false, refresh });
+
+    const tool = (testid, key, labelKey, onClick) => {
+      const button = tr(h("button", { type: "button", class: `tool tool-${testid}`, testid, on: { click: onClick } }), key);
+      trAttr(button, "aria-label", labelKey);
+      trAttr(button, "title", labelKey);
+      return button;
+    };
+    this.up = tool("move-up", "item.up.icon", "item.up", () => onMove(id, -1));
+    this.down = tool("move-down", "item.down.icon", "item.down", () => onMove(id, +1));
+    this.park = h("button", { type: "button", class: "tool tool-park", testid: "park", on: { click: () => session.parkItem(id, !this.item.parked) } });
+    this.del = tool("delete", "item.delete.icon", "item.delete", () => this.askDelete(true));
+    this.confirmBox = h(
+      "span",
+      { class: "confirm-delete", hidden: true },
+      tr(h("span", { class: "confirm-text" }), "item.delete.confirm"),
+      tr(h("button", { type: "button", class: "btn btn-danger btn-small", testid: "delete-confirm", on: { click: () => session.deleteItem(id) } }), "item.delete.yes"),
+      tr(h("button", { type: "button", class: "btn btn-small", testid: "delete-cancel", on: { click: () => this.askDelete(false) } }), "item.delete.no"),
+    );
+
+    this.editors = h("div", { class: "item-editors", testid: "item-editors" });
+    this.description = h("textarea", { class: "item-description", testid: "item-description", rows: 2, maxLength: 4000 });
+    trAttr(this.description, "placeholder", "item.description.placeholder");
+    trAttr(this.description, "aria-label", "item.description");
+    inlineEdit(this.description, (description) => session.editItem(id, { description }), { allowEmpty: true, refresh });
+
+    this.options = new OptionsEditor(id, session);
+
+    this.agreeState = h("span", { class: "agree-state" });
+    this.agreeMarks = Object.fromEntries(
+      PARTIES.map((party) => [party, h("span", { class: `agree-mark role-${party}`, testid: `agreed-${party}` })]),
+    );
+    this.agree = h("button", { type: "button", class: "btn btn-small btn-agree", testid: "agree", on: { click: () => session.agreeItem(id, !this.item.agreed[session.role]) } });
+    this.agreedBadge = tr(h("span", { class: "agreed-badge", testid: "agreed-badge", hidden: true }), "item.agreed");
+
+    this.transparency = new TransparencyRow(id, session);
+    this.figures = new FiguresPanel(id, session);
+
+    this.el = h(
+      "li",
+      { class: "item", testid: "item", data: { itemId: id } },
+      h(
+        "div",
+        { class: "item-head" },
+        this.index,
+        this.kind,
+        this.editors,
+        h("div", { class: "item-tools" }, this.up, this.down, this.park, this.del, this.confirmBox),
+      ),
+      this.title,
+      this.description,
+      this.options.el,
+      h(
+        "div",
+        { class: "item-agree" },
+        tr(h("span", { class: "agree-label" }), "item.agreement"),
+        this.agreeMarks.buyer,
+        this.agreeMarks.seller,
+        this.agree,
+        this.agreedBadge,
+      ),
+      this.transparency.el,
+      this.figures.el,
+    );
+  }
+
+  askDelete(asking) {
+    this.confirmBox.hidden = !asking;
+    this.del.hidden = asking;
+    if (asking) this.confirmBox.querySelector("[data-testid=delete-confirm]").focus();
+  }
+
+  changeKind() {
+    const kind = this.kind.value;
+    const changes = { kind };
+    if (kind === "relationship" && this.item.options.length === 0) {
+      changes.options = RELATIONSHIP_MODELS.map((m) => ({ ...m }));
+    }
+    this.session.editItem(this.id, changes);
+  }
+
+  /**
+   * info: {position (1-based), first, last, editors: [member], role, privateRecord,
+   *        pendingFigures, fieldError, decimals, currency}
+   */
+  update(item, info) {
+    this.item = item;
+    this.info = info;
+    const { el } = this;
+    el.className = `item kind-${item.kind}${item.parked ? " is-parked" : ""}`;
+    setData(el, "kind", item.kind);
+    setData(el, "parked", item.parked);
+    setData(el, "revealed", item.revealed);
+    const bothAgreed = item.agreed.buyer && item.agreed.seller;
+    setData(el, "agreed", bothAgreed);
+    toggle(el, "is-agreed", bothAgreed);
+
+    setText(this.index, item.parked ? "–" : String(info.position));
+    if (document.activeElement !== this.kind) this.kind.value = item.kind;
+    setValue(this.title, item.title);
+    setValue(this.description, item.description);
+
+    this.up.disabled = item.parked || info.first;
+    this.down.disabled = item.parked || info.last;
+    const parkKey = item.parked ? "item.unpark" : "item.park";
+    setText(this.park, t(`${parkKey}.icon`));
+    this.park.setAttribute("aria-label", t(parkKey));
+    this.park.title = t(parkKey);
+    setData(this.park, "parked", item.parked);
+
+    this.editors.replaceChildren(
+      ...info.editors.map((member) =>
+        h("span", { class: `editor role-${member.role}`, text: t("item.editing", { name: member.name, role: t(`role.${member.role}`) }) }),
+      ),
+    );
+    this.editors.hidden = info.editors.length === 0;
+
+    this.options.update(item);
+
+    for (const party of PARTIES) {
+      const mark = this.agreeMarks[party];
+      setData(mark, "agreed", item.agreed[party]);
+      setText(mark, t(item.agreed[party] ? "item.agreedBy" : "item.notAgreedBy", { party: t(`role.${party}`) }));
+      toggle(mark, "is-on", item.agreed[party]);
+    }
+    const role = info.role;
+    const party = PARTIES.includes(role);
+    this.agree.hidden = !party;
+    if (party) {
+      const mine = item.agreed[role];
+      setText(this.agree, t(mine ? "item.agree.withdraw" : "item.agree.give"));
+      this.agree.setAttribute("aria-pressed", String(mine));
+      setData(this.agree, "agreed", mine);
+    }
+    this.agreedBadge.hidden = !bothAgreed;
+
+    this.transparency.update(item, info);
+    this.figures.update(item, info);
+  }
+}
+
+/** Options of a term (or relationship models): rename, remove, add. Sends the whole list. */
+class OptionsEditor {
+  constructor(itemId, session) {
+    this.itemId = itemId;
+    this.session = session;
+    this.item = null;
+    this.shown = null;
+    this.heading = h("span", { class: "options-label" });
+    this.list = h("ul", { class: "options-list", testid: "options" });
+    this.input = h("input", { class: "option-new", testid: "option-new", maxLength: 200, autocomplete: "off" });
+    trAttr(this.input, "placeholder", "options.new.placeholder");
+    trAttr(this.input, "aria-label", "options.new");
+    const add = tr(h("button", { type: "button", class: "btn btn-small", testid: "option-add", on: { click: () => this.add() } }), "options.add");
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        this.add();
+      }
+    });
+    this.el = h("div", { class: "item-options" }, this.heading, this.list, h("div", { class: "option-add-row" }, this.input, add));
+  }
+
+  send(options) {
+    this.session.editItem(this.itemId, { options });
+  }
+
+  add() {
+    const label = this.input.value.trim();
+    if (!label) return;
+    this.input.value = "";
+    this.send([...this.item.options, { id: randomId(10), label }]);
+  }
+
+  update(item) {
+    this.item = item;
+    const visible = item.kind === "term" || item.kind === "relationship" || item.options.length > 0;
+    this.el.hidden = !visible;
+    if (!visible) return;
+    setText(this.heading, t(item.kind === "relationship" ? "options.models" : "options.label"));
+    const active = document.activeElement;
+    const editing = (active?.tagName === "INPUT" && this.list.contains(active)) || this.list.querySelector("[data-dirty=true]");
+    const key = `${document.documentElement.lang}|${JSON.stringify(item.options)}`;
+    if (editing || key === this.shown) return;
+    this.shown = key;
+    this.list.replaceChildren(...item.options.map((option) => this.row(option)));
+  }
+
+  row(option) {
+    const input = h("input", { class: "option-label", testid: "option-label", value: optionLabel(option), maxLength: 200, data: { optionId: option.id } });
+    trAttr(input, "aria-label", "options.rename");
+    const original = input.value;
+    const commit = () => {
+      const label = input.value.trim();
+      input.dataset.dirty = "false";
+      if (!label || label === original) {
+        // Show the current options again once focus has settled (it may have moved to a sibling).
+        this.shown = null;
+        setTimeout(() => this.update(this.item));
+        return;
+      }
+      this.send(this.item.options.map((o) => (o.id === option.id ? { ...o, label } : o)));
+    };
+    input.addEventListener("input", () => {
+      input.dataset.dirty = "true";
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        input.blur();
+      }
+    });
+    input.addEventListener("blur", commit);
+    const remove = tr(
+      h("button", { type: "button", class: "tool tool-remove", testid: "option-remove", on: { click: () => this.send(this.item.options.filter((o) => o.id !== option.id)) } }),
+      "options.remove.icon",
+    );
+    trAttr(remove, "aria-label", "options.remove");
+    return h("li", { class: "option", testid: "option", data: { optionId: option.id } }, input, remove);
+  }
+}

@@ -1,0 +1,66 @@
+// Asking for a display name before entering a room, and the "no valid link" page.
+
+import { h } from "../dom.js";
+import { tr, trAttr } from "../i18n.js";
+import { remembered } from "../storage.js";
+
+/** Show the name form; resolves with the chosen name (remembered for next time). */
+export function askName(root) {
+  return new Promise((resolve) => {
+    const input = h("input", {
+      name: "name",
+      required: true,
+      maxLength: 60,
+      value: remembered.name(),
+      testid: "join-name",
+      autocomplete: "name",
+    });
+    trAttr(input, "placeholder", "join.name.placeholder");
+    const error = h("p", { class: "form-error", attrs: { role: "alert" }, hidden: true });
+    const form = h(
+      "form",
+      { class: "card join-form", testid: "join-form", noValidate: true },
+      tr(h("h1"), "join.heading"),
+      tr(h("p", { class: "muted" }), "join.lead"),
+      h("label", { class: "field" }, tr(h("span", { class: "field-label" }), "join.name"), input),
+      error,
+      h(
+        "div",
+        { class: "form-actions" },
+        tr(h("button", { type: "submit", class: "btn btn-primary", testid: "join-submit" }), "join.submit"),
+      ),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const name = input.value.trim();
+      if (!name) {
+        tr(error, "join.error.name");
+        error.hidden = false;
+        input.focus();
+        return;
+      }
+      remembered.setName(name);
+      page.remove();
+      resolve(name);
+    });
+    const page = h("main", { class: "join-page" }, form);
+    root.append(page);
+    input.focus();
+  });
+}
+
+export function showInvalidLink(root, reasonKey = "invalid.lead") {
+  root.append(
+    h(
+      "main",
+      { class: "join-page" },
+      h(
+        "div",
+        { class: "card invalid", testid: "invalid-link", attrs: { role: "alert" } },
+        tr(h("h1"), "invalid.heading"),
+        tr(h("p"), reasonKey),
+        tr(h("a", { class: "btn", href: "/" }), "invalid.home"),
+      ),
+    ),
+  );
+}

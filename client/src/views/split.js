@@ -1,0 +1,174 @@
+// The live 50/50 split: the shared split of revealed items (the same for
+// everyone), the items not in it, and for a party its private preview.
+
+import { h, setData, setText } from "../dom.js";
+import { lang, t, tr } from "../i18n.js";
+import { formatMoney } from "../money.js";
+import { agendaOrder } from "../order.js";
+import { SplitChart } from "./chart.js";
+
+/** "buyer pays seller €X" / "seller pays buyer €X" / "no transfer" for a line's transfer. */
+export function transferText(line, money) {
+  const toBuyer = line.transfer.buyer;
+  if (toBuyer > 0) return t("split.pays", { payer: t("role.seller"), payee: t("role.buyer"), amount: money(toBuyer) });
+  if (toBuyer < 0) return t("split.pays", { payer: t("role.buyer"), payee: t("role.seller"), amount: money(-toBuyer) });
+  return t("split.noTransfer");
+}
+
+export class SplitView {
+  constructor(session) {
+    this.session = session;
+    this.canvas = h("canvas", { testid: "split-chart", attrs: { role: "img" } });
+    this.chart = new SplitChart(this.canvas);
+    this.chartNote = h("p", { class: "chart-note", testid: "split-chart-note" });
+    this.center = h("div", { class: "chart-center" });
+    this.totals = h("dl", { class: "split-totals" });
+    this.settlement = h("strong", { testid: "split-total-transfer" });
+    this.table = h("div", { class: "split-table-wrap" });
+    this.excluded = h("div", { class: "split-excluded", testid: "split-excluded" });
+    this.preview = h("section", { class: "split-preview private-panel", testid: "split-preview", hidden: true });
+    this.el = h(
+      "section",
+      { class: "split", testid: "split", attrs: { "aria-labelledby": "split-heading" } },
+      h("div", { class: "section-head" }, tr(h("h2", { id: "split-heading" }), "split.heading")),
+      tr(h("p", { class: "muted small" }), "split.lead"),
+      h("div", { class: "split-overview" }, h("div", { class: "chart-wrap" }, this.canvas, this.center), this.totals),
+      h("p", { class: "split-settlement" }, tr(h("span", { class: "settlement-label" }), "split.settlement"), this.settlement),
+      this.chartNote,
+      this.table,
+      this.excluded,
+      this.preview,
+    );
+    this.key = null;
+  }
+
+  render() {
+    const { session } = this;
+    const split = session.split;
+    const room = session.room;
+    if (!split || !room) return;
+    const state = session.view();
+    const key = JSON.stringify([lang(), split, [...state.items.values()].map((i) => [i.id, i.title, i.position, i.revealed])]);
+    if (key === this.key) return;
+    this.key = key;
+
+    const money = (units) => formatMoney(units, room.currency, session.decimals);
+    const ordered = agendaOrder(state.items.values());
+    const rank = new Map(ordered.map((item, i) => [item.id, i]));
+    const titleOf = (id) => state.items.get(id)?.title ?? "…";
+    const byAgenda = (lines) => [...lines].sort((a, b) => (rank.get(a.item_id) ?? 1e9) - (rank.get(b.item_id) ?? 1e9));
+
+    const total = split.shared.total;
+    this.renderOverview(total, money);
+    this.table.replaceChildren(
+      total ? splitTable(byAgenda(split.shared.lines), total, titleOf, money, { testid: "split-line", totalTestid: "split-total" }) : tr(h("p", { class: "muted" }), "split.nothingRevealed"),
+    );
+
+    // Not in the split: every live item the shared split has no line for.
+    const inSplit = new Set(split.shared.lines.map((line) => line.item_id));
+    const outside = ordered.filter((item) => !inSplit.has(item.id));
+    this.excluded.hidden = outside.length === 0;
+    this.excluded.replaceChildren(
+      h("h3", { text: t("split.excluded") }),
+      h("p", { class: "muted small", text: t("split.excluded.lead") }),
+      h("ul", {}, outside.map((item) => h("li", { testid: "excluded-item", data: { itemId: item.id }, text: item.title }))),
+    );
+
+    const preview = split.preview;
+    this.preview.hidden = !preview || !session.isParty;
+    if (preview && session.isParty) {
+      this.preview.className = `split-preview private-panel role-${session.role}`;
+      this.preview.replaceChildren(
+        h("div", { class: "private-head" }, h("span", { class: "icon icon-lock", attrs: { "aria-hidden": "true" } }), h("span", { class: "private-owner", text: t("preview.heading", { party: t(`role.${session.role}`) }) })),
+        h("p", { class: "muted small", text: t("preview.lead") }),
+        preview.total
+          ? splitTable(byAgenda(preview.lines), preview.total, titleOf, money, { testid: "preview-line", totalTestid: "preview-total" })
+          : h("p", { class: "muted small", text: t("preview.empty") }),
+      );
+    }
+  }
+
+  renderOverview(total, money) {
+    const net = total ? total.net : 0;
+    const empty = !total || net <= 0;
+    this.chart.update({
+      halves: total ? total.fair : { buyer: 0, seller: 0 },
+      labels: { buyer: t("split.half", { party: t("role.buyer") }), seller: t("split.half", { party: t("role.seller") }) },
+      format: money,
+      empty,
+    });
+    this.canvas.setAttribute("aria-label", t("split.chartLabel", { net: money(net) }));
+    this.center.replaceChildren(
+      h("span", { class: "chart-center-label", text: t("split.created") }),
+      h("strong", { class: `chart-center-value${net < 0 ? " negative" : ""}`, text: money(net) }),
+    );
+    let note = "";
+    if (!total) note = "";
+    else if (net < 0) note = t("split.chart.destroyed");
+    else if (net === 0) note = t("split.chart.zero");
+    setText(this.chartNote, note);
+    this.chartNote.hidden = !note;
+    this.chartNote.classList.toggle("danger", net < 0);
+
+    const row = (label, value, testid, cls = "") =>
+      [h("dt", { text: label }), h("dd", { class: cls, testid, text: value })];
+    this.totals.replaceChildren(
+      ...row(t("split.created"), money(net), "split-total-net", net < 0 ? "negative" : "strong"),
+      ...row(t("split.half", { party: t("role.buyer") }), money(total ? total.fair.buyer : 0), "split-total-fair-buyer", "role-buyer"),
+      ...row(t("split.half", { party: t("role.seller") }), money(total ? total.fair.seller : 0), "split-total-fair-seller", "role-seller"),
+    );
+    setData(this.totals, "net", net);
+    setText(this.settlement, total ? transferText(total, money) : t("split.noTransfer"));
+  }
+}
+
+function splitTable(lines, total, titleOf, money, { testid, totalTestid }) {
+  const head = h(
+    "tr",
+    {},
+    h("th", { text: t("split.col.item") }),
+    h("th", { class: "num role-buyer", text: t("role.buyer") }),
+    h("th", { class: "num role-seller", text: t("role.seller") }),
+    h("th", { class: "num", text: t("split.col.netSettlement") }),
+  );
+  // A party's cell: its own net, and below it the fair half it ends with.
+  const partyCell = (line, party) =>
+    h(
+      "td",
+      { class: "num", testid: `line-${party}` },
+      h("span", { class: "own", title: t("split.col.own", { party: t(`role.${party}`) }), text: money(line.own[party]) }),
+      h("span", { class: "fair", testid: `line-fair-${party}`, text: t("split.fairShort", { amount: money(line.fair[party]) }) }),
+    );
+  const row = (line, title, rowTestid, isTotal) =>
+    h(
+      "tr",
+      {
+        class: `${line.destroys_value ? "destroys" : ""}${isTotal ? " total" : ""}${line.partial ? " partial" : ""}`,
+        testid: rowTestid,
+        data: { itemId: line.item_id, destroys: line.destroys_value, partial: line.partial, net: line.net },
+      },
+      h(
+        "th",
+        { scope: "row" },
+        h("span", { class: "line-title", text: title }),
+        line.destroys_value ? h("span", { class: "destroyer", testid: "value-destroyer", text: t("split.destroyer") }) : null,
+        line.partial && !isTotal ? h("span", { class: "partial-flag", testid: "partial", text: t("preview.partial") }) : null,
+      ),
+      partyCell(line, "buyer"),
+      partyCell(line, "seller"),
+      h(
+        "td",
+        { class: "num" },
+        h("span", { class: `own strong${line.net < 0 ? " negative" : ""}`, testid: "line-net", text: money(line.net) }),
+        h("span", { class: "settlement", testid: "line-transfer", text: transferText(line, money) }),
+      ),
+    );
+  return h(
+    "table",
+    { class: "split-table" },
+    h("caption", { class: "split-legend", text: t("split.legend") }),
+    h("thead", {}, head),
+    h("tbody", {}, lines.map((line) => row(line, titleOf(line.item_id), testid, false))),
+    h("tfoot", {}, row(total, t("split.total"), totalTestid, true)),
+  );
+}
