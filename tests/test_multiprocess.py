@@ -129,3 +129,37 @@ async def test_restart_keeps_the_room(store_url: str) -> None:
     with ServerProcess(store_url, port=server.port) as again:
         view = await final_view(again.ws_url, room["tokens"]["seller"])
         assert [i["title"] for i in view["items"]] == ["Form of cooperation"]
+
+
+@pytest.mark.redis
+async def test_presence_spans_processes(redis_url: str) -> None:
+    with ServerProcess(redis_url) as one, ServerProcess(redis_url) as two:
+        room = await create_room(one.base, neutral=True)
+
+        def names(frame: dict[str, Any]) -> set[tuple[str, str, str | None]]:
+            return {(m["name"], m["role"], m["editing"]) for m in frame["members"]}
+
+        async with WsClient(one.ws_url) as bea:
+            await bea.join(room["tokens"]["buyer"], "Bea")
+            async with WsClient(two.ws_url) as sam, WsClient(two.ws_url) as nora:
+                await sam.join(room["tokens"]["seller"], "Sam")
+                await nora.join(room["tokens"]["neutral"], "Nora")
+                everyone = {
+                    ("Bea", "buyer", None),
+                    ("Sam", "seller", None),
+                    ("Nora", "neutral", None),
+                }
+                await bea.wait_for(lambda f: f["type"] == "presence" and names(f) == everyone)
+                # The newcomer's process asked the others: Sam sees Bea without a heartbeat.
+                await sam.wait_for(
+                    lambda f: f["type"] == "presence" and names(f) == everyone, timeout=5
+                )
+                await sam.send({"type": "presence", "editing": "i1"})
+                await bea.wait_for(
+                    lambda f: f["type"] == "presence" and ("Sam", "seller", "i1") in names(f)
+                )
+            # Both left process two: Bea sees them gone.
+            await bea.wait_for(
+                lambda f: f["type"] == "presence" and names(f) == {("Bea", "buyer", None)},
+                timeout=5,
+            )

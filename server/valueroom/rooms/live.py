@@ -38,6 +38,7 @@ from valueroom.domain.views import preview_split, shared_split
 from valueroom.domain.visibility import bit, visible
 from valueroom.protocol.codec import encode
 from valueroom.protocol.schema import currency_decimals
+from valueroom.rooms.presence import SharedPresence
 from valueroom.store.base import Conflict, RoomRecord, Store, StoreError
 
 __all__ = ["LiveRoom", "Member", "Outbox", "RoomClosed"]
@@ -122,6 +123,7 @@ class LiveRoom:
         store: Store,
         *,
         on_idle: Callable[[LiveRoom], None],
+        process_id: str = "",
         clock: Callable[[], int] = _now_ms,
     ) -> None:
         self.id = record.room_id
@@ -139,22 +141,37 @@ class LiveRoom:
         self._on_idle = on_idle
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
+        self.presence = SharedPresence(
+            self.id,
+            process_id,
+            store,
+            lambda: [m.to_wire() for m in self.members.values()],
+            self._presence_changed,
+        )
 
     # -- lifecycle ---------------------------------------------------------
 
     @classmethod
     async def load(
-        cls, record: RoomRecord, store: Store, *, on_idle: Callable[[LiveRoom], None]
+        cls,
+        record: RoomRecord,
+        store: Store,
+        *,
+        on_idle: Callable[[LiveRoom], None],
+        process_id: str = "",
     ) -> LiveRoom:
         """Subscribe first, then read the log, so no append can fall in between."""
-        room = cls(record, store, on_idle=on_idle)
+        room = cls(record, store, on_idle=on_idle, process_id=process_id)
         await store.subscribe(room.id, room._wake)
+        room.presence.start()
         try:
             room._absorb(await store.read(room.id, 0), broadcast=False)
         except BaseException:
+            room.presence.stop()
             await store.unsubscribe(room.id, room._wake)
             raise
         room._task = asyncio.create_task(room._run(), name=f"room-{room.id}")
+        room._signal.set()
         return room
 
     async def close(self) -> None:
@@ -170,6 +187,9 @@ class LiveRoom:
             if not join.done.done():
                 join.done.set_exception(RoomClosed(self.id))
         self._joins.clear()
+        self.presence.stop()
+        if self.presence.shared:
+            await self.presence.publish(leaving=True)
         await self.store.unsubscribe(self.id, self._wake)
 
     @property
@@ -221,6 +241,8 @@ class LiveRoom:
                     await self._catch_up()
                 while self._joins:
                     self._admit(self._joins.popleft())
+                if self.presence.due:
+                    await self.presence.publish()
                 if self._commands:
                     batch = [
                         self._commands.popleft() for _ in range(min(MAX_BATCH, len(self._commands)))
@@ -378,11 +400,16 @@ class LiveRoom:
                 member.outbox.push(frame)
 
     def _broadcast_presence(self) -> None:
-        frame = encode(
-            {"type": "presence", "members": [m.to_wire() for m in self.members.values()]}
-        )
+        """A local member came, left or moved focus: tell everyone here and elsewhere."""
+        self.presence.local_changed()
+        self._presence_changed()
+
+    def _presence_changed(self) -> None:
+        frame = self.presence.frame()
         for member in list(self.members.values()):
             member.outbox.push(frame)
+        if self.presence.due:
+            self._signal.set()
 
     def _split_frame(self, role: str) -> bytes:
         shared = split_to_wire(shared_split(self.state))

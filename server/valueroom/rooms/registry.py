@@ -37,6 +37,8 @@ class Registry:
         self.store = store
         self.idle_seconds = idle_seconds
         self.rooms: dict[str, LiveRoom] = {}
+        # Tells this process's presence notices from other processes' ones.
+        self.process_id = invites.new_id(9)
         self._loading: dict[str, asyncio.Task[LiveRoom]] = {}
         self._unloads: dict[str, asyncio.TimerHandle] = {}
         self._closing: set[asyncio.Task[None]] = set()
@@ -93,7 +95,9 @@ class Registry:
             return room
         task = self._loading.get(record.room_id)
         if task is None:
-            task = asyncio.create_task(LiveRoom.load(record, self.store, on_idle=self._idle))
+            task = asyncio.create_task(
+                LiveRoom.load(record, self.store, on_idle=self._idle, process_id=self.process_id)
+            )
             self._loading[record.room_id] = task
             try:
                 room = await task

@@ -14,6 +14,9 @@ against each one):
   ``seq``, in this process or another one sharing the store. A wake is only a
   hint: the room reads the log to learn what happened, so a lost or repeated
   wake costs latency, never correctness.
+* ``notify`` sends an ephemeral message (presence) to the other processes
+  serving the room, best effort and never stored. Stores that serve one
+  process (``shares_rooms`` false) drop it: nobody else is there.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from valueroom.protocol.codec import decode_trusted, encode
 
 __all__ = [
     "Conflict",
+    "Notice",
     "RoomRecord",
     "Store",
     "StoreError",
@@ -37,6 +41,7 @@ __all__ = [
 ]
 
 Wake = Callable[[int], None]
+Notice = Callable[[bytes], None]
 
 
 class StoreError(Exception):
@@ -69,6 +74,9 @@ class RoomRecord:
 class Store(ABC):
     """A room registry plus one append-only event log per room."""
 
+    #: True when several server processes may serve the same room through this store.
+    shares_rooms = False
+
     @abstractmethod
     async def open(self) -> None: ...
 
@@ -94,6 +102,18 @@ class Store(ABC):
 
     @abstractmethod
     async def unsubscribe(self, room_id: str, wake: Wake) -> None: ...
+
+    @abstractmethod
+    async def notify(self, room_id: str, payload: bytes) -> None:
+        """Send ``payload`` to the notice callbacks of other processes serving the room."""
+
+    @abstractmethod
+    def listen(self, room_id: str, notice: Notice) -> None:
+        """Call ``notice(payload)`` for messages sent with ``notify``, while subscribed."""
+
+    @abstractmethod
+    def unlisten(self, room_id: str, notice: Notice) -> None:
+        """Stop calling ``notice``."""
 
 
 def pack_event(event: Event) -> bytes:

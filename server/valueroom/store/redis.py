@@ -8,7 +8,8 @@ slot, so one script may touch all of them:
 * ``vr:{room_id}:log``: a stream. Event *n* is the entry with id ``0-n``, whose
   one field ``e`` holds :func:`~valueroom.store.base.pack_event` bytes.
 * ``vr:{room_id}:grow``: a pub/sub channel. Every write publishes the log's new
-  last sequence number there.
+  last sequence number there; ``notify`` publishes ephemeral notices (presence)
+  there too, prefixed ``n:``.
 
 Ordering: ``append`` and ``create_room`` are each one Lua script, so checking
 "the log still ends at ``expected``" and writing are one atomic step on the
@@ -64,6 +65,7 @@ from valueroom.domain.events import Event
 from valueroom.protocol.codec import decode_trusted, encode
 from valueroom.store.base import (
     Conflict,
+    Notice,
     RoomRecord,
     Store,
     StoreError,
@@ -126,6 +128,8 @@ return 1
 """
 
 _FIELD = b"e"
+# Wakes carry a decimal sequence number; notices carry this prefix and a payload.
+_NOTICE = b"n:"
 
 
 def _prefix(room_id: str) -> str:
@@ -199,6 +203,7 @@ class RedisStore(Store):
         self._connected = asyncio.Event()
         self._subscribing = asyncio.Lock()
         self._wakes: dict[bytes, list[Wake]] = {}
+        self._notices: dict[bytes, list[Notice]] = {}
         self._confirming: dict[bytes, asyncio.Future[None]] = {}
         self._sent: set[bytes] = set()
 
@@ -237,6 +242,7 @@ class RedisStore(Store):
                 confirmed.cancel()
             self._confirming.clear()
             self._wakes.clear()
+            self._notices.clear()
             clients = (self._redis, self._pubsub_redis)
             self._redis = self._pubsub_redis = self._append = self._create = None
             for client in clients:
@@ -327,6 +333,24 @@ class RedisStore(Store):
             if len(page) < self.page_size:
                 return events
             start = _entry_seq(page[-1][0]) + 1
+
+    shares_rooms = True
+
+    async def notify(self, room_id: str, payload: bytes) -> None:
+        """Publish an ephemeral notice on the room's channel (every subscriber gets it)."""
+        with _translated("PUBLISH"):
+            await self._client().publish(_channel(room_id), _NOTICE + payload)
+
+    def listen(self, room_id: str, notice: Notice) -> None:
+        self._notices.setdefault(_channel(room_id), []).append(notice)
+
+    def unlisten(self, room_id: str, notice: Notice) -> None:
+        channel = _channel(room_id)
+        notices = self._notices.get(channel, [])
+        if notice in notices:
+            notices.remove(notice)
+        if not notices:
+            self._notices.pop(channel, None)
 
     async def subscribe(self, room_id: str, wake: Wake) -> None:
         """Call ``wake(seq)`` whenever the room's log grows, whichever process wrote.
@@ -480,12 +504,23 @@ class RedisStore(Store):
             # channel again after a dropped connection, so wakes may have been lost.
             self._wake(channel, 0)
         elif kind == "message":
+            data = message["data"]
+            if isinstance(data, bytes) and data.startswith(_NOTICE):
+                self._notice(channel, data[len(_NOTICE) :])
+                return
             try:
-                seq = int(message["data"])
+                seq = int(data)
             except (TypeError, ValueError):
                 log.warning("redis pub/sub: ignoring a malformed wake on %r", channel)
                 return
             self._wake(channel, seq)
+
+    def _notice(self, channel: bytes, payload: bytes) -> None:
+        for notice in list(self._notices.get(channel, ())):
+            try:
+                notice(payload)
+            except Exception:
+                log.exception("a notice callback for %r failed", channel)
 
     def _wake(self, channel: bytes, seq: int) -> None:
         for wake in list(self._wakes.get(channel, ())):

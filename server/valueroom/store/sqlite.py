@@ -22,6 +22,7 @@ from valueroom.domain.events import Event
 from valueroom.protocol.codec import decode_trusted, encode
 from valueroom.store.base import (
     Conflict,
+    Notice,
     RoomRecord,
     Store,
     StoreError,
@@ -166,6 +167,15 @@ class SQLiteStore(Store):
             watchers.remove(wake)
         if not watchers:
             self._watchers.pop(room_id, None)
+
+    async def notify(self, room_id: str, payload: bytes) -> None:
+        """One process owns the file, so there is nobody else to tell."""
+
+    def listen(self, room_id: str, notice: Notice) -> None:
+        """Notices come only from other processes: never, here."""
+
+    def unlisten(self, room_id: str, notice: Notice) -> None:
+        """Nothing was registered."""
 
     def _wake(self, room_id: str, seq: int) -> None:
         for wake in list(self._watchers.get(room_id, ())):
