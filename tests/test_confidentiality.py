@@ -19,7 +19,6 @@ coincidence with their own figures or the split.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.frames import walk
 from tests.liveserver import create_room, serve_in_loop
 from tests.wsclient import WsClient
 
@@ -136,18 +136,6 @@ class Model:
             total["destroys_value"] = total["net"] < 0
             total["partial"] = any(line["partial"] for line in lines)
         return {"lines": lines, "total": total, "excluded": excluded}
-
-
-def walk(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield k
-            yield from walk(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from walk(v)
-    else:
-        yield value
 
 
 def public_ints(frame: dict[str, Any]) -> set[int]:

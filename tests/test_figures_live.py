@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from tests.frames import walk
 from tests.liveserver import LiveServer, create_room, serve_in_loop
 from tests.wsclient import WsClient
 from valueroom.rooms.registry import Registry
@@ -28,18 +29,6 @@ class Room:
     def by_role(self, role: str) -> WsClient:
         client: WsClient = getattr(self, role)
         return client
-
-
-def walk(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield k
-            yield from walk(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from walk(v)
-    else:
-        yield value
 
 
 def leaked(client: WsClient) -> bool:

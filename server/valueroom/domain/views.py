@@ -11,9 +11,16 @@
 from __future__ import annotations
 
 from valueroom.domain.split import Figures, Split, compute_split
-from valueroom.domain.state import RoomState
+from valueroom.domain.state import Item, RoomState
 
 __all__ = ["preview_split", "shared_split"]
+
+Entry = tuple[str, Figures | None, Figures | None]
+
+
+def _revealed(item: Item) -> Entry:
+    b, s = item.figures["buyer"], item.figures["seller"]
+    return (item.id, Figures(b["value"], b["cost"]), Figures(s["value"], s["cost"]))
 
 
 def shared_split(state: RoomState) -> Split:
