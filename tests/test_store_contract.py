@@ -147,6 +147,28 @@ async def test_store_rooms_are_independent(store: Store) -> None:
     assert [e.seq for e in await store.read("b")] == [1, 2, 3]
 
 
+async def test_store_concurrent_appends_to_many_rooms_succeed_or_fail_alone(store: Store) -> None:
+    rooms = [f"r{i}" for i in range(12)]
+    for room_id in rooms:
+        await room_with(store, 1, room_id)
+    stale = "r5"
+    outcomes = await asyncio.gather(
+        *(
+            store.append(room_id, 0 if room_id == stale else 1, [event(2), event(3)])
+            for room_id in rooms
+        ),
+        store.append("missing", 0, [event(1)]),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[rooms.index(stale)], Conflict)
+    assert isinstance(outcomes[-1], UnknownRoom)
+    for room_id, outcome in zip(rooms, outcomes, strict=False):
+        if room_id != stale:
+            assert outcome is None
+            assert [e.seq for e in await store.read(room_id)] == [1, 2, 3]
+    assert [e.seq for e in await store.read(stale)] == [1]
+
+
 # --- Conditional append -----------------------------------------------------
 
 

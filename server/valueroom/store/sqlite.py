@@ -1,8 +1,10 @@
 """The embedded store: one SQLite file in WAL mode, for a single server process.
 
-Durability: each append is one transaction committed with
-``synchronous=FULL``, so an acknowledged event survives a power cut, not only
-a crash. All database work runs on one dedicated thread (SQLite connections
+Durability: appends are committed with ``synchronous=FULL``, so an
+acknowledged event survives a power cut, not only a crash. Appends that
+arrive while a commit is in progress share the next transaction (group
+commit across rooms), so many busy rooms cost one fsync per round, not one
+per room, and a lone append is never held back. All database work runs on one dedicated thread (SQLite connections
 are not shared across threads); callers await it without blocking the loop.
 Wakes are delivered in-process only: two processes must not share one file
 (use Redis for that); if they do anyway, the conditional append still keeps
@@ -12,9 +14,12 @@ the log consistent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -58,6 +63,9 @@ class SQLiteStore(Store):
         self._db: sqlite3.Connection | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="valueroom-sqlite")
         self._watchers: dict[str, list[Wake]] = {}
+        self._pending: list[_Append] = []
+        self._flushing = False
+        self._flushes: set[asyncio.Task[None]] = set()
 
     @classmethod
     def from_url(cls, url: str) -> SQLiteStore:
@@ -90,6 +98,9 @@ class SQLiteStore(Store):
         self._db = await loop.run_in_executor(self._thread, connect)
 
     async def close(self) -> None:
+        for flush in list(self._flushes):
+            with contextlib.suppress(Exception):
+                await flush
         db, self._db = self._db, None
         if db is not None:
             loop = asyncio.get_running_loop()
@@ -128,23 +139,42 @@ class SQLiteStore(Store):
         return RoomRecord(room_id, log_id, created_at, dict(decode_trusted(secrets)))
 
     async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
+        """Queue the append for the next group commit and wait until it is durable.
+
+        Appends from every room that arrive while a commit is running are
+        written together in the next transaction (one fsync for all of them);
+        an append that arrives when none is running is written at once.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         rows = [(room_id, e.seq, pack_event(e)) for e in events]
-
-        def write(db: sqlite3.Connection) -> None:
-            with _transaction(db):
-                exists = db.execute("SELECT 1 FROM rooms WHERE room_id = ?", (room_id,)).fetchone()
-                if exists is None:
-                    raise UnknownRoom(room_id)
-                (last,) = db.execute(
-                    "SELECT COALESCE(MAX(seq), 0) FROM events WHERE room_id = ?", (room_id,)
-                ).fetchone()
-                if last != expected:
-                    raise Conflict(room_id, expected, last)
-                db.executemany("INSERT INTO events (room_id, seq, body) VALUES (?, ?, ?)", rows)
-
-        await self._run(write)
+        self._pending.append(_Append(room_id, expected, rows, done))
+        if not self._flushing:
+            self._flushing = True
+            task = asyncio.get_running_loop().create_task(self._flush())
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+        await done
         if events:
             self._wake(room_id, events[-1].seq)
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    outcomes = await self._run(functools.partial(_commit_appends, batch=batch))
+                except Exception as exc:
+                    failure = exc if isinstance(exc, StoreError) else StoreError(str(exc))
+                    outcomes = [failure] * len(batch)
+                for append, outcome in zip(batch, outcomes, strict=True):
+                    if append.done.done():
+                        continue
+                    if outcome is None:
+                        append.done.set_result(None)
+                    else:
+                        append.done.set_exception(outcome)
+        finally:
+            self._flushing = False
 
     async def read(self, room_id: str, after: int = 0) -> list[Event]:
         def read(db: sqlite3.Connection) -> list[bytes]:
@@ -180,6 +210,35 @@ class SQLiteStore(Store):
     def _wake(self, room_id: str, seq: int) -> None:
         for wake in list(self._watchers.get(room_id, ())):
             wake(seq)
+
+
+@dataclass(slots=True)
+class _Append:
+    room_id: str
+    expected: int
+    rows: list[tuple[str, int, bytes]]
+    done: asyncio.Future[None]
+
+
+def _commit_appends(db: sqlite3.Connection, *, batch: list[_Append]) -> list[StoreError | None]:
+    """One transaction for many appends; each is checked on its own and may be refused alone."""
+    outcomes: list[StoreError | None] = []
+    with _transaction(db):
+        for append in batch:
+            room_id = append.room_id
+            exists = db.execute("SELECT 1 FROM rooms WHERE room_id = ?", (room_id,)).fetchone()
+            if exists is None:
+                outcomes.append(UnknownRoom(room_id))
+                continue
+            (last,) = db.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM events WHERE room_id = ?", (room_id,)
+            ).fetchone()
+            if last != append.expected:
+                outcomes.append(Conflict(room_id, append.expected, last))
+                continue
+            db.executemany("INSERT INTO events (room_id, seq, body) VALUES (?, ?, ?)", append.rows)
+            outcomes.append(None)
+    return outcomes
 
 
 class _transaction:
