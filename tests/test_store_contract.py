@@ -154,7 +154,9 @@ async def test_store_concurrent_appends_to_many_rooms_succeed_or_fail_alone(stor
     stale = "r5"
     outcomes = await asyncio.gather(
         *(
-            store.append(room_id, 0 if room_id == stale else 1, [event(2), event(3)])
+            store.append(room_id, 0, [event(1), event(2)])
+            if room_id == stale
+            else store.append(room_id, 1, [event(2), event(3)])
             for room_id in rooms
         ),
         store.append("missing", 0, [event(1)]),
