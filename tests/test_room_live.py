@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import socket
 from collections.abc import AsyncIterator
 
+import httpx
 import msgpack
 import pytest
+import redis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.liveserver import LiveServer, create_room, serve_in_loop
+from tests.redisproc import running_redis
 from tests.wsclient import WsClient
-from valueroom.edge.ws import CLOSE_TOO_SLOW
+from valueroom.edge.ws import CLOSE_TOO_SLOW, CLOSE_UNAVAILABLE
 from valueroom.rooms.registry import Registry
 
 
@@ -290,3 +294,25 @@ async def test_room_is_unloaded_when_empty_and_loads_again(server: LiveServer) -
             "Are we valuable enough to each other?"
         ]
         assert welcome["seq"] == 2
+
+
+@pytest.mark.redis
+async def test_store_outage_gives_typed_errors_and_the_server_carries_on() -> None:
+    with running_redis() as url:
+        async with serve_in_loop(url) as server:
+            room = await create_room(server.base)
+            async with WsClient(server.ws_url) as bea:
+                await bea.join(room["tokens"]["buyer"], "Bea")
+                with contextlib.suppress(redis.exceptions.ConnectionError):
+                    redis.Redis.from_url(url).shutdown(nosave=True)
+                reply = await bea.call("item.add", {"item_id": "i1", "kind": "term", "title": "T"})
+                assert reply["type"] == "error"
+                assert reply["code"] == "unavailable"
+                assert bea.events() == []
+                async with WsClient(server.ws_url) as sam:
+                    refused = await sam.join(room["tokens"]["seller"], "Sam")
+                    assert refused["code"] == "unavailable"
+                    code, _ = await sam.wait_closed()
+                    assert code == CLOSE_UNAVAILABLE
+                async with httpx.AsyncClient() as http:
+                    assert (await http.get(f"{server.base}/api/health")).status_code == 200

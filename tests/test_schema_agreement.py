@@ -79,6 +79,35 @@ LINE = {
 }
 
 CASES: list[tuple[str, Any]] = [
+    ("client", {"type": "join", "token": TOKEN, "name": "Bea\nEve"}),
+    ("client", {"type": "join", "token": TOKEN, "name": "Bea\u202eEve"}),
+    (
+        "client",
+        {
+            "type": "cmd",
+            "op": "o1",
+            "name": "item.edit",
+            "args": {"item_id": "i1", "title": "a\x00b"},
+        },
+    ),
+    (
+        "client",
+        {
+            "type": "cmd",
+            "op": "o1",
+            "name": "item.edit",
+            "args": {"item_id": "i1", "description": "line\nline\ttab"},
+        },
+    ),
+    (
+        "client",
+        {
+            "type": "cmd",
+            "op": "o1",
+            "name": "item.edit",
+            "args": {"item_id": "i1", "description": "bell\x07"},
+        },
+    ),
     ("client", {"type": "join", "token": TOKEN, "name": "Bea"}),
     (
         "client",

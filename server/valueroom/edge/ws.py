@@ -7,6 +7,7 @@ limit, which the websocket layer enforces):
 4400  no ``join`` frame within the join timeout
 4401  the invite token is not valid (after a ``bad_token`` error)
 4408  the connection could not keep up; reconnect and resume
+1011  the store could not open the room (after an ``unavailable`` error)
 ====  ==========================================================
 
 A handshake from a foreign ``Origin`` is refused before it is accepted (HTTP
@@ -35,16 +36,24 @@ from valueroom.config import Settings
 from valueroom.protocol.codec import FrameDecodeError, decode, encode
 from valueroom.protocol.schema import SchemaViolation, check_client_frame, check_command_args
 from valueroom.rooms import invites
-from valueroom.rooms.live import LiveRoom, Member
+from valueroom.rooms.live import LiveRoom, Member, RoomClosed
 from valueroom.rooms.registry import Registry
+from valueroom.store.base import StoreError
 
-__all__ = ["CLOSE_BAD_TOKEN", "CLOSE_NO_JOIN", "CLOSE_TOO_SLOW", "serve_websocket"]
+__all__ = [
+    "CLOSE_BAD_TOKEN",
+    "CLOSE_NO_JOIN",
+    "CLOSE_TOO_SLOW",
+    "CLOSE_UNAVAILABLE",
+    "serve_websocket",
+]
 
 log = logging.getLogger("valueroom.ws")
 
 CLOSE_NO_JOIN = 4400
 CLOSE_BAD_TOKEN = 4401
 CLOSE_TOO_SLOW = 4408
+CLOSE_UNAVAILABLE = 1011
 
 
 class _Outbox:
@@ -219,14 +228,20 @@ class _Session:
         if self.member is not None:
             self.error("already_joined", "this connection has already joined")
             return
-        found = await self.registry.authenticate(frame["token"])
-        if found is None:
-            self.error("bad_token", "this invite link is not valid")
-            self.outbox.close(CLOSE_BAD_TOKEN, "bad token")
+        try:
+            found = await self.registry.authenticate(frame["token"])
+            if found is None:
+                self.error("bad_token", "this invite link is not valid")
+                self.outbox.close(CLOSE_BAD_TOKEN, "bad token")
+                return
+            record, role = found
+            member = Member(invites.new_id(9), role, frame["name"], self.outbox)
+            self.room = await self.registry.join(record, member, frame.get("resume"))
+        except (StoreError, RoomClosed) as exc:
+            log.error("join failed: %s", exc)
+            self.error("unavailable", "the room cannot be opened right now; try again")
+            self.outbox.close(CLOSE_UNAVAILABLE, "unavailable")
             return
-        record, role = found
-        member = Member(invites.new_id(9), role, frame["name"], self.outbox)
-        self.room = await self.registry.join(record, member, frame.get("resume"))
         self.member = member
 
     async def _on_cmd(self, frame: dict[str, Any]) -> None:
