@@ -45,7 +45,9 @@ class FrameLog:
     def _received(self, payload: str | bytes) -> None:
         data = payload if isinstance(payload, bytes) else payload.encode("latin-1")
         self.raw.append(data)
-        self.frames.append(msgpack.unpackb(data, raw=False))
+        decoded = msgpack.unpackb(data, raw=False)
+        # A batch message is an array of frames, in order.
+        self.frames.extend(decoded if isinstance(decoded, list) else [decoded])
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [f for f in self.frames if isinstance(f, dict) and f.get("type") == kind]

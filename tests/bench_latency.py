@@ -55,14 +55,15 @@ async def run(
         nonlocal received
         async for message in ws:
             now = time.perf_counter()
-            frame = msgpack.unpackb(message)
-            if frame["type"] == "event" and frame["name"] == "item.edited":
-                op = frame["op"]
-                if not op.startswith(f"c{index}-"):
-                    arrivals.setdefault(op, []).append(now)
-                    received += 1
-                    if received >= expected:
-                        done.set()
+            decoded = msgpack.unpackb(message)
+            for frame in decoded if isinstance(decoded, list) else [decoded]:
+                if frame["type"] == "event" and frame["name"] == "item.edited":
+                    op = frame["op"]
+                    if not op.startswith(f"c{index}-"):
+                        arrivals.setdefault(op, []).append(now)
+                        received += 1
+                        if received >= expected:
+                            done.set()
 
     for i in range(clients):
         ws = await connect(url, compression=None, max_size=None)

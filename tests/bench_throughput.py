@@ -91,15 +91,17 @@ async def run(
         async def reader() -> None:
             nonlocal deliveries
             async for message in ws:
-                frame = msgpack.unpackb(message)
-                kind = frame["type"]
-                if kind == "ack":
-                    credit.release()
-                elif kind == "event" and frame["name"] == "item.edited":
-                    op = frame["op"]
-                    if not op.startswith(prefix):
-                        deliveries += 1
-                        latencies.append(time.perf_counter() - sent[op])
+                now = time.perf_counter()
+                decoded = msgpack.unpackb(message)
+                for frame in decoded if isinstance(decoded, list) else [decoded]:
+                    kind = frame["type"]
+                    if kind == "ack":
+                        credit.release()
+                    elif kind == "event" and frame["name"] == "item.edited":
+                        op = frame["op"]
+                        if not op.startswith(prefix):
+                            deliveries += 1
+                            latencies.append(now - sent[op])
 
         task = asyncio.create_task(reader())
         n = 0

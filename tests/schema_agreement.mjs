@@ -1,5 +1,6 @@
 // Reads msgpack-encoded cases from the file named in argv[2]: a list of
-// [side, frame] where side is "client" or "server". Prints one JSON verdict per
+// [side, frame] where side is "client", "server" or "message" (a whole server
+// message: one frame or a batch). Prints one JSON verdict per
 // case: {"ok": true, "type": ...} or {"ok": false, "path": ...}.
 import { readFileSync } from "node:fs";
 import { decode } from "../client/node_modules/@msgpack/msgpack/dist.esm/index.mjs";
@@ -10,6 +11,9 @@ const validator = createValidator(schema);
 const cases = decode(readFileSync(process.argv[2]));
 const verdicts = cases.map(([side, frame]) => {
   try {
+    if (side === "message") {
+      return { ok: true, type: validator.checkServerMessage(frame).map((f) => f.type).join(",") };
+    }
     const type = side === "client" ? validator.checkClientFrame(frame) : validator.checkServerFrame(frame);
     return { ok: true, type };
   } catch (error) {

@@ -195,6 +195,8 @@ async def test_resume_delivers_exactly_the_missed_events(server: LiveServer) -> 
             assert welcome["view"] is None
             await again.wait_for(lambda f: f["type"] == "event" and f["seq"] == 6)
             assert [e["seq"] for e in again.events()] == [3, 4, 5, 6]
+            # The welcome and the catch-up were queued together: one batch message.
+            assert again.batches >= 1
 
 
 async def test_resume_with_a_foreign_log_id_gets_a_full_snapshot(server: LiveServer) -> None:

@@ -22,6 +22,7 @@ from valueroom.protocol.schema import (
     check_client_frame,
     check_command_args,
     check_server_frame,
+    check_server_message,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,6 +37,8 @@ def python_verdict(side: str, frame: Any) -> dict[str, Any]:
             kind = check_client_frame(frame)
             if kind == "cmd":
                 check_command_args(frame["name"], frame["args"])
+        elif side == "message":
+            kind = ",".join(check_server_message(frame))
         else:
             kind = check_server_frame(frame)
     except SchemaViolation as exc:
@@ -78,7 +81,15 @@ LINE = {
     "partial": False,
 }
 
+ACK = {"type": "ack", "op": "o1", "seq": 3}
+
 CASES: list[tuple[str, Any]] = [
+    ("message", ACK),
+    ("message", [ACK, {"type": "presence", "members": []}]),
+    ("message", []),
+    ("message", [ACK] * 64),
+    ("message", [ACK] * 65),
+    ("message", [ACK, {"type": "ack", "op": "o1"}]),
     ("client", {"type": "join", "token": TOKEN, "name": "Bea\nEve"}),
     ("client", {"type": "join", "token": TOKEN, "name": "Bea\u202eEve"}),
     (

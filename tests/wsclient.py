@@ -1,7 +1,8 @@
 """A real websocket client for tests, speaking the valueroom protocol.
 
-Every frame it receives is checked against the shared schema, and kept, so a
-test can inspect everything a connection was ever sent.
+Every frame it receives is checked against the shared schema, and kept (a
+batch message is unpacked into its frames, in order), so a test can inspect
+everything a connection was ever sent.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from valueroom.protocol.schema import check_server_frame
+from valueroom.protocol.schema import check_server_message
 
 __all__ = ["WsClient"]
 
@@ -37,6 +38,7 @@ class WsClient:
         self._reader: asyncio.Task[None] | None = None
         self.welcome: Frame | None = None
         self.last_seq = 0
+        self.batches = 0
 
     async def open(self) -> WsClient:
         headers = {"Origin": self.origin} if self.origin else None
@@ -51,12 +53,15 @@ class WsClient:
         try:
             async for message in self.ws:
                 assert isinstance(message, bytes), "server sent a text frame"
-                frame = msgpack.unpackb(message, raw=False)
-                check_server_frame(frame)
+                decoded = msgpack.unpackb(message, raw=False)
+                check_server_message(decoded)
                 self.raw.append(message)
-                self.frames.append(frame)
-                if frame["type"] == "event" or frame["type"] == "welcome":
-                    self.last_seq = max(self.last_seq, frame["seq"])
+                if isinstance(decoded, list):
+                    self.batches += 1
+                for frame in decoded if isinstance(decoded, list) else [decoded]:
+                    self.frames.append(frame)
+                    if frame["type"] in ("event", "welcome"):
+                        self.last_seq = max(self.last_seq, frame["seq"])
                 async with self._changed:
                     self._changed.notify_all()
         except ConnectionClosed:

@@ -119,16 +119,15 @@ export class Connection {
   }
 
   receive(data) {
-    let frame;
+    let frames;
     try {
       if (!(data instanceof ArrayBuffer)) throw new Error("expected a binary frame");
-      frame = decode(data);
-      this.validator.checkServerFrame(frame);
+      frames = this.validator.checkServerMessage(decode(data));
     } catch (error) {
-      console.warn("valueroom: ignoring an invalid server frame", error);
+      console.warn("valueroom: ignoring an invalid server message", error);
       return;
     }
-    this.onFrame(frame);
+    for (const frame of frames) this.onFrame(frame);
   }
 
   lost(code) {

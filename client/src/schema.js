@@ -229,6 +229,18 @@ export function createValidator(schema) {
       if (kind === "event") events[frame.name](frame.data, "data");
       return kind;
     },
+    /**
+     * Validate a whole server message: one frame, or a batch (array) of frames.
+     * Returns the frames, in order.
+     */
+    checkServerMessage(message) {
+      const frames = Array.isArray(message) ? message : [message];
+      if (Array.isArray(message) && (message.length === 0 || message.length > schema.limits.max_batch_frames)) {
+        throw new SchemaViolation("", "a batch holds 1 to max_batch_frames frames");
+      }
+      for (const frame of frames) this.checkServerFrame(frame);
+      return frames;
+    },
     checkHttp(name, body) {
       http[name](body, "");
     },

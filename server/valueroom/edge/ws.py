@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from valueroom.config import Settings
-from valueroom.protocol.codec import FrameDecodeError, decode, encode
+from valueroom.protocol.codec import MAX_BATCH, FrameDecodeError, decode, encode, encode_batch
 from valueroom.protocol.schema import SchemaViolation, check_client_frame, check_command_args
 from valueroom.rooms import invites
 from valueroom.rooms.live import LiveRoom, Member, RoomClosed
@@ -58,6 +58,9 @@ CLOSE_UNAVAILABLE = 1011
 
 class _Outbox:
     """A bounded queue drained by one writer task per connection.
+
+    Frames leave in order. When several are waiting, they are sent together
+    as one batch message (a msgpack array); a lone frame is sent at once.
 
     ``push`` never blocks. Past ``limit`` queued frames the connection is
     given up on: the queue is dropped, the writer task is cancelled (it may be
@@ -105,7 +108,13 @@ class _Outbox:
                 await self._ready.wait()
                 self._ready.clear()
                 while queue:
-                    await ws.send_bytes(queue.popleft())
+                    if len(queue) == 1:
+                        await ws.send_bytes(queue.popleft())
+                    else:
+                        # Frames that piled up while the last send was under way
+                        # go out as one message: one send, one syscall.
+                        count = min(len(queue), MAX_BATCH)
+                        await ws.send_bytes(encode_batch([queue.popleft() for _ in range(count)]))
                 if self._close is not None:
                     await ws.close(*self._close)
                     return

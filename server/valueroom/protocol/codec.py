@@ -7,15 +7,17 @@ bytes payloads, container sizes capped by the frame limit. Any failure raises
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgpack
 
 from valueroom.protocol.schema import limit
 
-__all__ = ["FrameDecodeError", "decode", "decode_trusted", "encode"]
+__all__ = ["MAX_BATCH", "FrameDecodeError", "decode", "decode_trusted", "encode", "encode_batch"]
 
 _MAX = limit("max_frame_bytes")
+MAX_BATCH = limit("max_batch_frames")
 
 
 class FrameDecodeError(ValueError):
@@ -33,6 +35,19 @@ def encode(frame: Any) -> bytes:
     """Encode one frame. Frames are plain dicts, lists, str, int, bool and None."""
     data: bytes = msgpack.packb(frame, **_packer_options)
     return data
+
+
+def encode_batch(frames: Sequence[bytes]) -> bytes:
+    """Several already-encoded frames as one msgpack array, without re-encoding them.
+
+    A msgpack array is its length header followed by its elements, so the
+    bytes each frame was encoded into once are reused as they are.
+    """
+    count = len(frames)
+    if not 0 < count <= MAX_BATCH:
+        raise ValueError(f"a batch holds 1 to {MAX_BATCH} frames, not {count}")
+    header = bytes([0x90 | count]) if count < 16 else b"\xdc" + count.to_bytes(2, "big")
+    return header + b"".join(frames)
 
 
 def decode(data: bytes) -> Any:

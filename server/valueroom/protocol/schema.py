@@ -26,6 +26,7 @@ __all__ = [
     "check_event_data",
     "check_http",
     "check_server_frame",
+    "check_server_message",
     "currency_decimals",
     "limit",
 ]
@@ -256,6 +257,15 @@ def check_server_frame(frame: Any) -> str:
     if kind == "event":
         check_event_data(frame["name"], frame["data"])
     return kind
+
+
+def check_server_message(message: Any) -> list[str]:
+    """Validate a whole server message: one frame, or a batch (array) of frames."""
+    if isinstance(message, list):
+        if not 0 < len(message) <= limit("max_batch_frames"):
+            raise SchemaViolation("", "a batch holds 1 to max_batch_frames frames")
+        return [check_server_frame(frame) for frame in message]
+    return [check_server_frame(message)]
 
 
 def check_command_args(name: str, args: Any) -> None:
