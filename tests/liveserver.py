@@ -21,11 +21,10 @@ from typing import Any
 
 import httpx
 import uvicorn
-from starlette.applications import Starlette
 
 from valueroom.cli import listening_socket
 from valueroom.config import Settings
-from valueroom.edge.app import create_app
+from valueroom.edge.app import ValueroomApp, create_app
 from valueroom.protocol.schema import limit
 
 WS_IMPL = os.environ.get("VR_WS_IMPL", "websockets-sansio")
@@ -45,7 +44,7 @@ def free_port() -> int:
 @dataclass
 class LiveServer:
     base: str
-    app: Starlette
+    app: ValueroomApp
 
     @property
     def ws_url(self) -> str:
@@ -54,7 +53,7 @@ class LiveServer:
 
 @contextlib.asynccontextmanager
 async def serve_in_loop(store_url: str, **overrides: Any) -> AsyncIterator[LiveServer]:
-    settings = replace(Settings(), store_url=store_url, idle_seconds=0, **overrides)
+    settings = replace(Settings(), **{"store_url": store_url, "idle_seconds": 0, **overrides})
     app = create_app(settings)
     sock = listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]

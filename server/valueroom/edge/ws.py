@@ -64,17 +64,21 @@ class _Outbox:
 
     ``push`` never blocks. Past ``limit`` queued frames the connection is
     given up on: the queue is dropped, the writer task is cancelled (it may be
-    stuck behind a peer that stopped reading) and the session ends, which
-    takes the member out of the room at once.
+    stuck behind a peer that stopped reading) and so is the reading task
+    (``owner``), which ends the session and takes the member out of the room
+    at once.
     """
 
-    def __init__(self, ws: WebSocket, limit: int) -> None:
+    __slots__ = ("_close", "_limit", "_queue", "_ready", "_ws", "overflowed", "owner", "task")
+
+    def __init__(self, ws: WebSocket, limit: int, owner: asyncio.Task[Any] | None) -> None:
         self._ws = ws
         self._limit = limit
         self._queue: deque[bytes] = deque()
         self._ready = asyncio.Event()
         self._close: tuple[int, str] | None = None
         self.overflowed = False
+        self.owner = owner
         self.task: asyncio.Task[None] | None = None
 
     @property
@@ -88,8 +92,9 @@ class _Outbox:
             self._queue.clear()
             self.overflowed = True
             self._close = (CLOSE_TOO_SLOW, "too slow; resume")
-            if self.task is not None:
-                self.task.cancel()
+            for task in (self.task, self.owner):
+                if task is not None:
+                    task.cancel()
             return
         self._queue.append(frame)
         self._ready.set()
@@ -133,32 +138,35 @@ def origin_allowed(ws: WebSocket, settings: Settings) -> bool:
 
 
 async def serve_websocket(ws: WebSocket, registry: Registry, settings: Settings) -> None:
+    """Serve one connection: this task reads, one more task writes."""
     if not origin_allowed(ws, settings):
         log.warning("refused websocket from foreign origin %r", ws.headers.get("origin"))
         await ws.close(code=1008)
         return
     await ws.accept()
-    outbox = _Outbox(ws, settings.send_queue)
+    outbox = _Outbox(ws, settings.send_queue, owner=asyncio.current_task())
     session = _Session(ws, outbox, registry)
     pump = outbox.task = asyncio.create_task(outbox.pump())
-    reader = asyncio.create_task(session.run(settings.join_timeout))
     try:
-        await asyncio.wait({pump, reader}, return_when=asyncio.FIRST_COMPLETED)
+        await session.run(settings.join_timeout)
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if not outbox.overflowed or current is None:
+            raise
+        current.uncancel()  # our own doing: the peer fell too far behind
     finally:
         session.leave()
-        reader.cancel()
-        if outbox.overflowed:
-            # Best effort: a peer that stopped reading may never see this.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(CLOSE_TOO_SLOW, "too slow; resume"), timeout=1)
-        elif not pump.done():
-            outbox.close(1000, "bye")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(pump), timeout=5)
-            pump.cancel()
-        for task in (reader, pump):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+    if outbox.overflowed:
+        # Best effort: a peer that stopped reading may never see this.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(ws.close(CLOSE_TOO_SLOW, "too slow; resume"), timeout=1)
+    elif not pump.done():
+        outbox.close(1000, "bye")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(pump), timeout=5)
+        pump.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await pump
 
 
 class _Session:
