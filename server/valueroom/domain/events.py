@@ -7,8 +7,10 @@ appends them durably, and only then applies, acknowledges and broadcasts them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from valueroom.protocol.codec import encode
 
 __all__ = ["Actor", "Draft", "Event"]
 
@@ -42,6 +44,17 @@ class Event:
     vis: int
     name: str
     data: dict[str, Any]
+    _packed: bytes | None = field(default=None, compare=False, repr=False)
+
+    def packed(self) -> bytes:
+        """The msgpack bytes of the ``event`` frame, encoded once and reused.
+
+        The same bytes are stored in the log and sent to every recipient.
+        """
+        if self._packed is None:
+            object.__setattr__(self, "_packed", encode(self.to_wire()))
+        assert self._packed is not None
+        return self._packed
 
     def to_wire(self) -> dict[str, Any]:
         """The ``event`` frame, identical for every recipient allowed to see it."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections import deque
 from collections.abc import Callable
@@ -46,7 +47,11 @@ __all__ = ["LiveRoom", "Member", "Outbox", "RoomClosed"]
 log = logging.getLogger("valueroom.room")
 
 MAX_BATCH = 512
-MAX_RETRIES = 8
+# Conditional appends that lose to another process are retried after a
+# randomised, growing pause (capped), so two busy processes cannot starve
+# one of them; past this many losses the commands get a ``busy`` error.
+MAX_RETRIES = 40
+RETRY_PAUSE_CAP = 0.05
 # Events whose effect on the split must be recomputed and pushed.
 _SPLIT_EVENTS = frozenset(
     {
@@ -275,10 +280,14 @@ class LiveRoom:
 
     def _record(self, event: Event) -> None:
         self._events.append(event)
-        self._frames.append(encode(event.to_wire()))
+        self._frames.append(event.packed())
 
     async def _commit(self, batch: list[_Command]) -> None:
-        for _ in range(MAX_RETRIES):
+        for attempt in range(MAX_RETRIES):
+            if attempt > 1:
+                await asyncio.sleep(random.uniform(0, min(RETRY_PAUSE_CAP, 0.001 * 2**attempt)))
+                if self._behind:
+                    await self._catch_up()
             base = self.state.seq
             events, replies = self._decide(batch, base)
             if not events:
@@ -302,7 +311,6 @@ class LiveRoom:
             if any(e.name in _SPLIT_EVENTS for e in events):
                 self._broadcast_split()
             return
-        self._rollback(self.state.seq)
         self._reply_error(batch, "busy", "the room is too busy; try again")
 
     def _decide(
@@ -323,6 +331,14 @@ class LiveRoom:
                 drafts = decide(self.state, member.actor, command.name, command.args)
             except DomainError as exc:
                 replies.append((member, _error(command.op, exc.code, exc.message)))
+                continue
+            except Exception:
+                # A bug in one decision must not take the room down: decide()
+                # changed nothing, so refuse this command and carry on.
+                log.exception("room %s: deciding %s failed", self.id, command.name)
+                replies.append(
+                    (member, _error(command.op, "internal_error", "this command failed"))
+                )
                 continue
             for draft in drafts:
                 seq += 1

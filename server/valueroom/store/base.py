@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from valueroom.domain.events import Event
-from valueroom.protocol.codec import decode_trusted, encode
+from valueroom.protocol.codec import decode_trusted
 
 __all__ = [
     "Conflict",
@@ -118,7 +118,7 @@ class Store(ABC):
 
 def pack_event(event: Event) -> bytes:
     """The stored form of an event: the very bytes of its ``event`` frame."""
-    return encode(event.to_wire())
+    return event.packed()
 
 
 def unpack_event(data: bytes) -> Event:
