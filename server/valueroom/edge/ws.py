@@ -189,13 +189,16 @@ class _Session:
 
     async def run(self, join_timeout: float) -> None:
         """Read frames until the peer leaves; return early if the join fails."""
+        # Only the wait for a join frame is timed: a join under way is never
+        # cut short, so a member can't be admitted behind a session's back.
         try:
-            await asyncio.wait_for(self._until_joined(), timeout=join_timeout)
+            join = await asyncio.wait_for(self._join_frame(), timeout=join_timeout)
         except TimeoutError:
             self.outbox.close(CLOSE_NO_JOIN, "join first")
             return
         except WebSocketDisconnect:
             return
+        await self._on_join(join)
         if self.member is None:
             return
         with contextlib.suppress(WebSocketDisconnect):
@@ -204,15 +207,15 @@ class _Session:
                 if frame is not None:
                     await self._handlers[frame["type"]](frame)
 
-    async def _until_joined(self) -> None:
-        while self.member is None and not self.outbox.closing:
+    async def _join_frame(self) -> dict[str, Any]:
+        """The first valid ``join`` frame; anything before it is answered with an error."""
+        while True:
             frame = await self._receive()
             if frame is None:
                 continue
-            if frame["type"] != "join":
-                self.error("not_joined", "send a join frame first", frame.get("op"))
-                continue
-            await self._on_join(frame)
+            if frame["type"] == "join":
+                return frame
+            self.error("not_joined", "send a join frame first", frame.get("op"))
 
     async def _receive(self) -> dict[str, Any] | None:
         """The next valid frame, or None after answering an invalid one with an error."""
