@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -304,20 +305,47 @@ async def test_store_wakes_subscriber_with_new_last_seq_on_append(store: Store) 
     await wakes.until(3)
 
 
-async def test_store_wakes_subscriber_on_append_through_another_instance(
-    store: Store, store_url: str
+@pytest.mark.redis
+async def test_redis_store_wakes_subscriber_on_append_through_another_instance(
+    redis_url: str,
 ) -> None:
-    if store_url.startswith("sqlite"):
-        pytest.skip("SQLite wakes are in-process only: one server process per file")
-    await room_with(store, 1)
-    wakes = Wakes()
-    await store.subscribe(ROOM, wakes)
+    # Only a store that several processes share can wake across instances;
+    # SQLite serves one process per file and says so with shares_rooms.
+    async with another(redis_url) as store:
+        assert store.shares_rooms
+        await room_with(store, 1)
+        wakes = Wakes()
+        await store.subscribe(ROOM, wakes)
+        async with another(redis_url) as writer:
+            await writer.append(ROOM, 1, [event(2)])
+            await wakes.until(2)
+            await writer.append(ROOM, 2, [event(3), event(4)])
+            await wakes.until(4)
 
-    async with another(store_url) as writer:
-        await writer.append(ROOM, 1, [event(2)])
-        await wakes.until(2)
-        await writer.append(ROOM, 2, [event(3), event(4)])
-        await wakes.until(4)
+
+@pytest.mark.redis
+async def test_redis_store_notices_reach_other_instances_but_not_the_log(redis_url: str) -> None:
+    async with another(redis_url) as store, another(redis_url) as other:
+        await room_with(store, 1)
+        seen: list[bytes] = []
+        await store.subscribe(ROOM, Wakes())
+        store.listen(ROOM, seen.append)
+        await other.notify(ROOM, b"presence payload")
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.02)
+        assert seen == [b"presence payload"]
+        assert [e.seq for e in await store.read(ROOM)] == [1]
+        store.unlisten(ROOM, seen.append)
+        await other.notify(ROOM, b"again")
+        await asyncio.sleep(0.2)
+        assert seen == [b"presence payload"]
+
+
+async def test_sqlite_store_does_not_share_rooms(tmp_path: Path) -> None:
+    async with another("sqlite:///" + str(tmp_path / "one.db")) as store:
+        assert not store.shares_rooms
 
 
 async def test_store_wakes_every_callback_of_a_room(store: Store) -> None:
