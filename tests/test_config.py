@@ -1,0 +1,58 @@
+"""Configuration: flags and environment, the console command, the Procfile."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from valueroom.config import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_serve_sqlite_on_localhost_8000() -> None:
+    settings = Settings.from_env({})
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert settings.store_url.startswith("sqlite:///")
+
+
+def test_redis_url_wins_over_the_store_setting() -> None:
+    env = {"REDIS_URL": "redis://cache:6379/0", "VALUEROOM_STORE": "sqlite:///x.db", "PORT": "5123"}
+    settings = Settings.from_env(env)
+    assert settings.store_url == "redis://cache:6379/0"
+    assert settings.port == 5123
+
+
+def test_allowed_origins_come_comma_separated() -> None:
+    settings = Settings.from_env(
+        {"VALUEROOM_ALLOWED_ORIGINS": "https://a.example, https://b.example"}
+    )
+    assert settings.allowed_origins == ("https://a.example", "https://b.example")
+
+
+def test_serve_help_lists_every_flag() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "valueroom", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    for flag in (
+        "--host",
+        "--port",
+        "--store",
+        "--public-url",
+        "--allow-origin",
+        "--idle",
+        "--queue",
+    ):
+        assert flag in out
+
+
+def test_procfile_serves_on_port_from_the_environment() -> None:
+    line = (REPO / "Procfile").read_text().strip()
+    assert line.startswith("web: valueroom serve")
+    assert "--port $PORT" in line
+    assert "--store" not in line  # REDIS_URL, when set, picks the store
