@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -29,6 +27,7 @@ from typing import Any
 import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 
+from tests.bench_latency import MACHINE
 from tests.bench_throughput import rss_kib
 from tests.liveserver import ServerProcess, create_room, free_port
 
@@ -43,6 +42,14 @@ async def main():
         await asyncio.Future()
 asyncio.run(main())
 """
+
+
+def per_connection(before: int, after: int, connections: int) -> dict[str, Any]:
+    return {
+        "rss_before_kib": before,
+        "rss_after_kib": after,
+        "per_connection_kib": round((after - before) / connections, 1),
+    }
 
 
 async def settle(pid: int) -> int:
@@ -83,11 +90,7 @@ async def valueroom(connections: int, per_room: int) -> dict[str, Any]:
         after = await settle(pid)
         for ws in sockets:
             await ws.close()
-    return {
-        "rss_before_kib": before,
-        "rss_after_kib": after,
-        "per_connection_kib": round((after - before) / connections, 1),
-    }
+    return per_connection(before, after, connections)
 
 
 async def bare(pid: int, port: int, connections: int) -> dict[str, Any]:
@@ -97,11 +100,7 @@ async def bare(pid: int, port: int, connections: int) -> dict[str, Any]:
     after = await settle(pid)
     for ws in sockets:
         await ws.close()
-    return {
-        "rss_before_kib": before,
-        "rss_after_kib": after,
-        "per_connection_kib": round((after - before) / connections, 1),
-    }
+    return per_connection(before, after, connections)
 
 
 def main() -> None:
@@ -126,7 +125,7 @@ def main() -> None:
         "valueroom": asyncio.run(valueroom(args.connections, args.per_room)),
         "bare_websockets": yardstick,
         "seconds": 0.0,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": MACHINE,
     }
     result["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(result, indent=2))

@@ -32,6 +32,18 @@ from websockets.asyncio.client import ClientConnection, connect
 from tests.liveserver import ServerProcess, create_room
 from tests.redisproc import running_redis
 
+MACHINE = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def start_server(stack: ExitStack, store: str) -> ServerProcess:
+    """A ``valueroom serve`` process on a fresh store of kind ``store``, closed with ``stack``."""
+    if store == "redis":
+        store_url = stack.enter_context(running_redis())
+    else:
+        folder = stack.enter_context(tempfile.TemporaryDirectory())
+        store_url = "sqlite:///" + str(Path(folder) / "bench.db")
+    return stack.enter_context(ServerProcess(store_url))
+
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -146,19 +158,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0)
     args = parser.parse_args()
     with ExitStack() as stack:
-        if args.store == "redis":
-            store_url = stack.enter_context(running_redis())
-        else:
-            folder = stack.enter_context(tempfile.TemporaryDirectory())
-            store_url = "sqlite:///" + str(Path(folder) / "bench.db")
-        server = stack.enter_context(ServerProcess(store_url))
+        server = start_server(stack, args.store)
         result = asyncio.run(
             run(server.ws_url, args.clients, args.edits, args.interval, args.timeout)
         )
     result["store"] = args.store
-    result["machine"] = (
-        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    result["machine"] = MACHINE
     print(json.dumps(result, indent=2))
 
 

@@ -19,9 +19,7 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import statistics
-import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -30,9 +28,8 @@ from typing import Any
 import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.bench_latency import percentile
+from tests.bench_latency import MACHINE, percentile, start_server
 from tests.liveserver import ServerProcess, create_room
-from tests.redisproc import running_redis
 
 
 def cpu_seconds(pid: int) -> float:
@@ -167,17 +164,10 @@ def main() -> None:
     parser.add_argument("--max-edits", type=int, default=2_000_000)
     args = parser.parse_args()
     with ExitStack() as stack:
-        if args.store == "redis":
-            store_url = stack.enter_context(running_redis())
-        else:
-            folder = stack.enter_context(tempfile.TemporaryDirectory())
-            store_url = "sqlite:///" + str(Path(folder) / "bench.db")
-        server = stack.enter_context(ServerProcess(store_url))
+        server = start_server(stack, args.store)
         result = asyncio.run(run(server, args.rooms, args.window, args.seconds, args.max_edits))
     result["store"] = args.store
-    result["machine"] = (
-        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    result["machine"] = MACHINE
     print(json.dumps(result, indent=2))
 
 
