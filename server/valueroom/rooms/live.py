@@ -138,7 +138,6 @@ class LiveRoom:
         self.members: dict[str, Member] = {}
         self.closed = False
         self._events: list[Event] = []
-        self._frames: list[bytes] = []
         self._commands: deque[_Command] = deque()
         self._joins: deque[_Join] = deque()
         self._signal = asyncio.Event()
@@ -272,15 +271,11 @@ class LiveRoom:
             if event.seq <= self.state.seq:
                 continue
             self.state.apply(event)
-            self._record(event)
+            self._events.append(event)
             if broadcast:
-                self._fan_out(self._frames[-1], event.vis)
+                self._fan_out(event.packed(), event.vis)
         if broadcast and any(e.name in _SPLIT_EVENTS for e in events):
             self._broadcast_split()
-
-    def _record(self, event: Event) -> None:
-        self._events.append(event)
-        self._frames.append(event.packed())
 
     async def _commit(self, batch: list[_Command]) -> None:
         for attempt in range(MAX_RETRIES):
@@ -305,8 +300,8 @@ class LiveRoom:
                 self._reply_error(batch, "unavailable", "the event store is unavailable; try again")
                 return
             for event in events:
-                self._record(event)
-                self._fan_out(self._frames[-1], event.vis)
+                self._events.append(event)
+                self._fan_out(event.packed(), event.vis)
             self._reply(replies)
             if any(e.name in _SPLIT_EVENTS for e in events):
                 self._broadcast_split()
@@ -398,11 +393,9 @@ class LiveRoom:
         member.outbox.push(encode(welcome))
         if resumed:
             assert resume is not None
-            for event, frame in zip(
-                self._events[resume["seq"] :], self._frames[resume["seq"] :], strict=True
-            ):
+            for event in self._events[resume["seq"] :]:
                 if visible(event.vis, member.role):
-                    member.outbox.push(frame)
+                    member.outbox.push(event.packed())
         member.outbox.push(self._split_frame(member.role))
         self.members[member.id] = member
         self._broadcast_presence()
