@@ -19,6 +19,7 @@ from tests.liveserver import LiveServer, create_room, serve_in_loop
 from tests.redisproc import running_redis
 from tests.wsclient import WsClient
 from valueroom.edge.ws import CLOSE_TOO_SLOW, CLOSE_UNAVAILABLE
+from valueroom.rooms.live import Member
 from valueroom.rooms.registry import Registry
 
 
@@ -318,3 +319,33 @@ async def test_store_outage_gives_typed_errors_and_the_server_carries_on() -> No
                     assert code == CLOSE_UNAVAILABLE
                 async with httpx.AsyncClient() as http:
                     assert (await http.get(f"{server.base}/api/health")).status_code == 200
+
+
+class Collect:
+    """An outbox that keeps what it is given (a member without a socket)."""
+
+    def __init__(self) -> None:
+        self.frames: list[bytes] = []
+
+    def push(self, frame: bytes) -> None:
+        self.frames.append(frame)
+
+    def close(self, code: int, reason: str) -> None:
+        self.frames.append(b"closed")
+
+
+async def test_a_joiner_going_away_during_the_load_does_not_cancel_it_for_others(
+    server: LiveServer,
+) -> None:
+    room = await create_room(server.base)
+    reg = registry(server)
+    record = await reg.store.room(room["room_id"])
+    assert record is not None
+    first = asyncio.create_task(reg.join(record, Member("a", "buyer", "A", Collect()), None))
+    second = asyncio.create_task(reg.join(record, Member("b", "seller", "B", Collect()), None))
+    await asyncio.sleep(0)
+    assert room["room_id"] in reg._loading
+    first.cancel()
+    live = await asyncio.wait_for(second, timeout=5)
+    assert list(live.members) == ["b"]
+    assert first.cancelled()

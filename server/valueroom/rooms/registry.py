@@ -95,17 +95,20 @@ class Registry:
             return room
         task = self._loading.get(record.room_id)
         if task is None:
-            task = asyncio.create_task(
-                LiveRoom.load(record, self.store, on_idle=self._idle, process_id=self.process_id)
-            )
+            task = asyncio.create_task(self._load(record))
             self._loading[record.room_id] = task
-            try:
-                room = await task
-            finally:
-                del self._loading[record.room_id]
+        # Shielded: a joiner that goes away must not cancel the load for the others.
+        return await asyncio.shield(task)
+
+    async def _load(self, record: RoomRecord) -> LiveRoom:
+        try:
+            room = await LiveRoom.load(
+                record, self.store, on_idle=self._idle, process_id=self.process_id
+            )
             self.rooms[record.room_id] = room
             return room
-        return await asyncio.shield(task)
+        finally:
+            del self._loading[record.room_id]
 
     def _idle(self, room: LiveRoom) -> None:
         self._cancel_unload(room.id)
