@@ -136,7 +136,7 @@ def test_refused_figure_is_shown_next_to_the_field(server: str, join: JoinRoom) 
     panel.get_by_test_id("figure-save").click()
 
     expect(panel.get_by_test_id("figure-error")).to_contain_text(
-        "value has more than 2 decimal places"
+        "Value has more than 2 decimal places"
     )
     expect(panel.get_by_test_id("figure-value")).to_have_attribute("aria-invalid", "true")
     expect(panel.get_by_test_id("figure-value")).to_have_value("12.345")  # kept for correcting

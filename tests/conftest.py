@@ -31,26 +31,42 @@ def redis_url(redis_url_session: str) -> str:
 
 # --- Stores -----------------------------------------------------------------
 
+# The durable stores a deployment runs on; live-server tests run on each.
 STORE_KINDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("redis", id="redis", marks=pytest.mark.redis),
 ]
+# Every adapter, the in-memory one included: the store contract runs on each.
+ADAPTER_KINDS = [pytest.param("memory", id="memory"), *STORE_KINDS]
 
 
-@pytest.fixture(params=STORE_KINDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A URL naming an empty store, once per adapter."""
-    if request.param == "sqlite":
+def _url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if kind == "memory":
+        # A name of its own per test: memory stores on one name share their rooms.
+        return f"memory://{tmp_path.name}-{id(request)}"
+    if kind == "sqlite":
         # An absolute path after "sqlite:///" gives the four-slash absolute form.
         return "sqlite:///" + str(tmp_path / "store.db")
     url: str = request.getfixturevalue("redis_url")
     return url
 
 
+@pytest.fixture(params=STORE_KINDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL naming an empty durable store, once per durable adapter."""
+    return _url(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=ADAPTER_KINDS)
+def adapter_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL naming an empty store, once per adapter (memory included)."""
+    return _url(request.param, request, tmp_path)
+
+
 @pytest.fixture
-async def store(store_url: str) -> AsyncIterator[Store]:
-    """An open store on ``store_url``, closed after the test."""
-    opened = open_store(store_url)
+async def store(adapter_url: str) -> AsyncIterator[Store]:
+    """An open store on ``adapter_url``, closed after the test."""
+    opened = open_store(adapter_url)
     await opened.open()
     try:
         yield opened

@@ -205,7 +205,9 @@ async def test_refused_figure_commands_store_nothing_and_leak_nothing(
     assert (await room.seller.call("item.edit", {"item_id": "i1", "title": "Still fine"}))[
         "type"
     ] == "ack"
-    await room.neutral.wait_for(lambda f: f["type"] == "event" and f["seq"] == before + 1)
+    await room.neutral.wait_for(
+        lambda f: f["type"] == "event" and f["data"].get("title") == "Still fine"
+    )
     assert not leaked(room.seller)
     assert not leaked(room.neutral)
 
@@ -237,7 +239,10 @@ async def test_reveal_reaches_both_parties_and_the_neutral_in_one_event(room: Ro
         reveals.append(
             await client.wait_for(lambda f: f["type"] == "event" and f["name"] == "item.revealed")
         )
-    assert reveals[0] == reveals[1] == reveals[2]
+    same = [{k: v for k, v in f.items() if k not in ("seq", "op")} for f in reveals]
+    assert same[0] == same[1] == same[2]
+    # The op id goes back to the actor's own team only.
+    assert [f["op"] is not None for f in reveals] == [True, False, False]
     split = await room.neutral.wait_for(
         lambda f: f["type"] == "split" and f["shared"]["lines"] != []
     )
@@ -268,3 +273,28 @@ async def test_later_changes_are_public_with_old_and_new_figures(room: Room) -> 
         (item,) = [i for i in welcome["view"]["items"] if i["id"] == "i1"]
         assert item["revisions"][0]["before"] == {"value": 1000, "cost": 2000}
         assert welcome["view"]["private"] == {}
+
+
+async def test_other_audiences_receive_nothing_while_a_party_works_privately(room: Room) -> None:
+    """Private work leaves no trace for others: no frame, no gap in their numbering."""
+    seller_seq = room.seller.last_seq
+    neutral_seq = room.neutral.last_seq
+    marks = {name: len(room.by_role(name).frames) for name in ("seller", "neutral")}
+    for value in ("1", "2", "2", "3.5", "x"):
+        await room.buyer.call("figures.set", {"item_id": "i1", "value": value, "cost": "0"})
+    for name in ("seller", "neutral"):
+        client = room.by_role(name)
+        reply = await client.call("item.park", {"item_id": "i1", "parked": False})
+        assert reply["type"] == "ack"
+        # The no-op's ack is queued after everything decided before it.
+        assert client.frames[marks[name] :] == [reply]
+    assert (await room.buyer.call("item.edit", {"item_id": "i1", "title": "Public"}))[
+        "type"
+    ] == "ack"
+    seen = await room.seller.wait_for(lambda f: f["type"] == "event" and f["name"] == "item.edited")
+    assert seen["seq"] == seller_seq + 1
+    seen = await room.neutral.wait_for(
+        lambda f: f["type"] == "event" and f["name"] == "item.edited"
+    )
+    assert seen["seq"] == neutral_seq + 1
+    assert seen["op"] is None  # another role's op id would count its sender's commands

@@ -48,10 +48,10 @@ async def test_clients_on_two_processes_see_every_edit_in_the_same_order(redis_u
             total = 1 + 120
             await bea.wait_for(lambda f: f["type"] == "event" and f["seq"] == total, timeout=30)
             await sam.wait_for(lambda f: f["type"] == "event" and f["seq"] == total, timeout=30)
-            order_b = [(e["seq"], e["op"], e["name"]) for e in bea.events()]
-            order_s = [(e["seq"], e["op"], e["name"]) for e in sam.events()]
+            order_b = [(e["seq"], e["at"], e["name"], e["data"]) for e in bea.events()]
+            order_s = [(e["seq"], e["at"], e["name"], e["data"]) for e in sam.events()]
             assert order_b == order_s
-            assert [s for s, _, _ in order_b] == list(range(2, total + 1))
+            assert [s for s, *_ in order_b] == list(range(2, total + 1))
         view_one = await final_view(one.ws_url, room["tokens"]["buyer"])
         view_two = await final_view(two.ws_url, room["tokens"]["buyer"])
         assert view_one == view_two

@@ -1,6 +1,6 @@
 """The store contract (valueroom.store.base), checked against every adapter.
 
-Each test runs once per adapter through the ``store`` / ``store_url`` fixtures;
+Each test runs once per adapter through the ``store`` / ``adapter_url`` fixtures;
 Redis cases run against a real redis-server. The last section checks what only
 the Redis adapter promises (channel bookkeeping, surviving a dropped pub/sub
 connection).
@@ -206,10 +206,10 @@ async def test_store_append_refuses_expected_seq_ahead_of_the_log(store: Store) 
 
 
 async def test_store_append_racing_on_one_expected_seq_has_exactly_one_winner(
-    store: Store, store_url: str
+    store: Store, adapter_url: str
 ) -> None:
     await room_with(store, 1)
-    async with another(store_url) as rival:
+    async with another(adapter_url) as rival:
         for _ in range(20):
             before = await store.read(ROOM)
             last = len(before)
@@ -280,12 +280,12 @@ async def test_store_events_round_trip_exactly(store: Store) -> None:
 # --- Durability -------------------------------------------------------------
 
 
-async def test_store_data_survives_reopening(store_url: str) -> None:
-    async with another(store_url) as first:
+async def test_store_data_survives_reopening(adapter_url: str) -> None:
+    async with another(adapter_url) as first:
         events = await room_with(first, 3)
         await first.append(ROOM, 3, [event(4, actor=SELLER)])
 
-    async with another(store_url) as reopened:
+    async with another(adapter_url) as reopened:
         assert await reopened.room(ROOM) == record()
         assert await reopened.read(ROOM) == [*events, event(4, actor=SELLER)]
         await reopened.append(ROOM, 4, [event(5)])

@@ -6,14 +6,6 @@
 
 export const PARTIES = ["buyer", "seller"];
 
-/** The four supplier relationship models the server offers by default (ids are stable). */
-export const RELATIONSHIP_MODELS = [
-  { id: "transactional", label: "Transactional" },
-  { id: "preferred", label: "Preferred" },
-  { id: "performance", label: "Performance-based" },
-  { id: "outcome", label: "Outcome-based" },
-];
-
 export function emptyState() {
   return { room: null, items: new Map(), private: new Map() };
 }

@@ -5,7 +5,7 @@
 // id arrives. Ops survive a reconnect and are re-sent with the same op id;
 // the server applies an op id once.
 
-import { newItem, RELATIONSHIP_MODELS } from "./model.js";
+import { newItem } from "./model.js";
 import { parseAmount } from "./money.js";
 
 const NONE = new Set();
@@ -40,9 +40,10 @@ export class PendingOps {
 
 /**
  * What to render: `state` with `ops` applied in order. Copy-on-write: items
- * untouched by a pending op keep their identity.
+ * untouched by a pending op keep their identity. `models` are the default
+ * relationship-model options the server announced in its welcome.
  */
-export function project(state, ops, role, decimals) {
+export function project(state, ops, role, decimals, models = []) {
   if (!ops.length) return { ...state, pendingFigures: NONE };
   const items = new Map(state.items);
   const privates = new Map(state.private);
@@ -55,7 +56,7 @@ export function project(state, ops, role, decimals) {
     switch (name) {
       case "item.add":
         if (!items.has(args.item_id)) {
-          const options = args.options ?? (args.kind === "relationship" ? RELATIONSHIP_MODELS : []);
+          const options = args.options ?? (args.kind === "relationship" ? models : []);
           items.set(args.item_id, newItem({ ...args, options, position: args.position ?? "zz" }));
         }
         break;

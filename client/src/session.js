@@ -25,6 +25,8 @@ export class Session {
     this.lastSeq = 0;
     this.resumeTo = null;
     this.decimals = 2;
+    // The method's vocabulary the server announces in its welcome (relationship models).
+    this.method = { relationship_models: [] };
     this.members = [];
     this.split = null;
     this.editing = null;
@@ -69,7 +71,7 @@ export class Session {
   /** The state to render: confirmed state with the pending ops applied on top. */
   view() {
     if (this.projected?.version !== this.version) {
-      const state = project(this.confirmed, this.pending.list(), this.role, this.decimals);
+      const state = project(this.confirmed, this.pending.list(), this.role, this.decimals, this.method.relationship_models);
       this.projected = { version: this.version, state };
     }
     return this.projected.state;
@@ -184,6 +186,7 @@ export class Session {
     this.logId = frame.log_id;
     this.you = frame.you;
     this.decimals = frame.currency_decimals;
+    this.method = frame.method;
     this.joinedOnce = true;
     this.connection.markJoined();
     for (const op of this.pending.list()) {
@@ -206,7 +209,7 @@ export class Session {
   on_error(frame) {
     const op = frame.op === null ? undefined : this.pending.take(frame.op);
     if (op && (op.name === "figures.set" || op.name === "consent.set")) {
-      this.fieldErrors.set(op.args.item_id, { code: frame.code, message: frame.message, name: op.name });
+      this.fieldErrors.set(op.args.item_id, { ...frame, name: op.name });
     }
     this.emitError({ ...frame, command: op?.name ?? null });
   }

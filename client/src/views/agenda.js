@@ -56,11 +56,15 @@ export class AgendaView {
     return form;
   }
 
-  /** Presence: the item whose field has focus is the one this person is editing. */
+  /**
+   * Presence: the item whose shared field has focus is the one this person is
+   * editing. Typing in the private panel is never reported: the other side
+   * must not learn when a party works on its own figures.
+   */
   trackEditing() {
     const report = () => {
       const field = document.activeElement?.closest?.("input, textarea, select");
-      const card = field?.closest("[data-testid=item]");
+      const card = field && !field.closest(".private-panel") ? field.closest("[data-testid=item]") : null;
       this.session.setEditing(card && this.el.contains(card) ? card.dataset.itemId : null);
     };
     this.el.addEventListener("focusin", report);

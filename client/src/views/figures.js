@@ -3,6 +3,7 @@
 // figures with every public change marked.
 
 import { h, setData, setText, setValue, toggle } from "../dom.js";
+import { errorText } from "../errors.js";
 import { lang, t, tr, trAttr } from "../i18n.js";
 import { PARTIES } from "../model.js";
 import { formatMoney, unitsToInput } from "../money.js";
@@ -65,7 +66,7 @@ export class TransparencyRow {
     }
     const error = info.fieldError?.name === "consent.set" ? info.fieldError : null;
     this.error.hidden = !error;
-    setText(this.error, error ? error.message : "");
+    setText(this.error, error ? errorText(error) : "");
     this.renderRevealed(item, info);
   }
 
@@ -181,11 +182,10 @@ export class FiguresPanel {
     this.session.setFigures(this.itemId, { value, cost, note: this.note.el.value });
   }
 
-  /** Show `message` under the fields and mark the field it names (the server names "value" or "cost"). */
-  showError(message) {
+  /** Show `message` under the fields and mark `field` ("value" or "cost", as the server names it). */
+  showError(message, field = null) {
     this.error.hidden = !message;
     setText(this.error, message ?? "");
-    const field = message?.split(" ")[0];
     for (const [name, { el }] of [["value", this.value], ["cost", this.cost]]) {
       if (message && field === name) el.setAttribute("aria-invalid", "true");
       else el.removeAttribute("aria-invalid");
@@ -219,6 +219,7 @@ export class FiguresPanel {
       this.cost.el.dataset.dirty = "true";
     }
     this.lastError = error;
-    this.showError(error ? error.message : (this.localError ?? null));
+    if (error) this.showError(errorText(error), error.field);
+    else this.showError(this.localError ?? null);
   }
 }

@@ -8,16 +8,18 @@
 import { h, setData, setText, setValue, toggle } from "../dom.js";
 import { randomId } from "../ids.js";
 import { t, tr, trAttr } from "../i18n.js";
-import { PARTIES, RELATIONSHIP_MODELS } from "../model.js";
+import { PARTIES } from "../model.js";
 import { FiguresPanel, TransparencyRow } from "./figures.js";
 
 export const KINDS = ["term", "measure", "relationship", "question"];
 const TYPING_DEBOUNCE_MS = 400;
-const DEFAULT_LABELS = new Map(RELATIONSHIP_MODELS.map((m) => [m.id, m.label]));
-
-/** An option's label to show: the default relationship models in the UI language. */
-export function optionLabel(option) {
-  return DEFAULT_LABELS.get(option.id) === option.label ? t(`model.${option.id}`) : option.label;
+/**
+ * An option's label to show: a default relationship model (same id and label
+ * as the server announced) in the UI language, any other option as typed.
+ */
+export function optionLabel(option, models = []) {
+  const model = models.find((m) => m.id === option.id);
+  return model && model.label === option.label ? t(`model.${option.id}`) : option.label;
 }
 
 function debounce(fn, ms) {
@@ -166,7 +168,7 @@ export class ItemView {
     const kind = this.kind.value;
     const changes = { kind };
     if (kind === "relationship" && this.item.options.length === 0) {
-      changes.options = RELATIONSHIP_MODELS.map((m) => ({ ...m }));
+      changes.options = this.session.method.relationship_models.map((m) => ({ ...m }));
     }
     this.session.editItem(this.id, changes);
   }
@@ -279,7 +281,7 @@ class OptionsEditor {
   }
 
   row(option) {
-    const input = h("input", { class: "option-label", testid: "option-label", value: optionLabel(option), maxLength: 200, data: { optionId: option.id } });
+    const input = h("input", { class: "option-label", testid: "option-label", value: optionLabel(option, this.session.method.relationship_models), maxLength: 200, data: { optionId: option.id } });
     trAttr(input, "aria-label", "options.rename");
     const original = input.value;
     const commit = () => {

@@ -50,7 +50,7 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
   session.subscribe(schedule);
   session.onError((error) => {
     if (error.code === "bad_token") return; // the invalid-link page says it
-    errorToast({ code: error.code, message: error.message });
+    errorToast(error);
   });
   onLangChange(() => {
     header.membersKey = null;

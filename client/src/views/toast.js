@@ -1,7 +1,8 @@
 // Transient messages in a corner: server refusals, copy confirmations.
 
 import { h } from "../dom.js";
-import { has, t, trAttr } from "../i18n.js";
+import { errorText } from "../errors.js";
+import { t, trAttr } from "../i18n.js";
 
 const LIFETIME_MS = 7000;
 let container = null;
@@ -31,8 +32,7 @@ export function toast(message, { kind = "info", code = "" } = {}) {
   return el;
 }
 
-/** A server error frame as a toast, with a readable prefix for the error code. */
-export function errorToast({ code, message }) {
-  const prefix = has(`error.${code}`) ? `${t(`error.${code}`)}: ` : "";
-  return toast(`${prefix}${message}`, { kind: "error", code });
+/** A server error frame as a toast, in the page's language. */
+export function errorToast(error) {
+  return toast(errorText(error), { kind: "error", code: error.code });
 }

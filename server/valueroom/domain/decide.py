@@ -27,24 +27,20 @@ from valueroom.domain.errors import (
     TransparencyError,
 )
 from valueroom.domain.events import Actor, Draft
+from valueroom.domain.method import RELATIONSHIP_MODELS
 from valueroom.domain.money import parse_amount
 from valueroom.domain.state import Item, RoomState, View
-from valueroom.domain.visibility import PUBLIC, party_only
-from valueroom.protocol.schema import currency_decimals, limit
-
-__all__ = ["RELATIONSHIP_MODELS", "create_room", "decide"]
-
-# The four supplier relationship models (Vitasek, Vested Sourcing), offered as
-# the options of a "relationship" item when the author gives none.
-RELATIONSHIP_MODELS: tuple[dict[str, str], ...] = (
-    {"id": "transactional", "label": "Transactional"},
-    {"id": "preferred", "label": "Preferred"},
-    {"id": "performance", "label": "Performance-based"},
-    {"id": "outcome", "label": "Outcome-based"},
+from valueroom.domain.visibility import (
+    PARTIES,
+    PUBLIC,
+    Party,
+    as_party,
+    is_party,
+    other,
+    party_only,
 )
 
-_MAX_ITEMS = limit("max_items")
-_PARTIES = ("buyer", "seller")
+__all__ = ["create_room", "decide"]
 
 
 def create_room(
@@ -71,20 +67,30 @@ def decide(state: RoomState, actor: Actor, name: str, args: dict[str, Any]) -> l
 def _live_item(view: View, item_id: str) -> Item:
     item = view.items.get(item_id)
     if item is None or item.deleted:
-        raise ItemNotFound(f"there is no item {item_id!r} on the agenda")
+        raise ItemNotFound(
+            f"there is no item {item_id!r} on the agenda", reason="item.not_found", field="item_id"
+        )
     return item
 
 
-def _party(actor: Actor, doing: str) -> str:
-    if actor.role not in _PARTIES:
-        raise NotPermitted(f"only the buyer and the seller can {doing}")
-    return actor.role
+def _party(actor: Actor, doing: str) -> Party:
+    if not is_party(actor.role):
+        raise NotPermitted(
+            f"only the buyer and the seller can {doing}",
+            reason="role.parties_only",
+            params={"action": doing},
+        )
+    return as_party(actor.role)
 
 
 def _check_options(options: list[dict[str, str]]) -> None:
     ids = [option["id"] for option in options]
     if len(set(ids)) != len(ids):
-        raise InvalidCommand("option ids must be unique within an item")
+        raise InvalidCommand(
+            "option ids must be unique within an item",
+            reason="options.duplicate_id",
+            field="options",
+        )
 
 
 def _free_position(view: View, wanted: str | None, moving: str | None = None) -> str:
@@ -102,7 +108,9 @@ def _free_position(view: View, wanted: str | None, moving: str | None = None) ->
     try:
         fractional_indexing.validate_order_key(wanted)
     except fractional_indexing.FIError as exc:
-        raise InvalidCommand("position is not a valid order key") from exc
+        raise InvalidCommand(
+            "position is not a valid order key", reason="position.invalid", field="position"
+        ) from exc
     if wanted not in taken:
         return wanted
     successor = next((p for p in taken if p > wanted), None)
@@ -113,9 +121,14 @@ def _item_add(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Draf
     view = state.view(actor.role)
     item_id = args["item_id"]
     if item_id in view.items:
-        raise ItemExists(f"an item with id {item_id!r} already exists")
-    if sum(1 for item in view.items.values() if not item.deleted) >= _MAX_ITEMS:
-        raise LimitReached(f"an agenda holds at most {_MAX_ITEMS} items")
+        raise ItemExists(
+            f"an item with id {item_id!r} already exists", reason="item.exists", field="item_id"
+        )
+    most = state.rules.max_items
+    if sum(1 for item in view.items.values() if not item.deleted) >= most:
+        raise LimitReached(
+            f"an agenda holds at most {most} items", reason="agenda.full", params={"max": most}
+        )
     kind = args["kind"]
     options = args.get("options")
     if options is None:
@@ -181,9 +194,12 @@ def _figures_set(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[D
     view = state.view(party)
     item = _live_item(view, args["item_id"])
     assert view.room is not None
-    decimals = currency_decimals(view.room.currency)
-    value = parse_amount(args["value"], decimals, allow_negative=True, field="value")
-    cost = parse_amount(args["cost"], decimals, allow_negative=False, field="cost")
+    decimals = state.rules.decimals(view.room.currency)
+    most = state.rules.max_amount_units
+    value = parse_amount(
+        args["value"], decimals, allow_negative=True, field="value", max_units=most
+    )
+    cost = parse_amount(args["cost"], decimals, allow_negative=False, field="cost", max_units=most)
     previous = view.private.get(item.id)
     note = args.get("note", previous.note if previous is not None else "")
     if previous is not None and (previous.value, previous.cost, previous.note) == (
@@ -196,7 +212,7 @@ def _figures_set(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[D
         Draft(
             "figures.registered",
             {"item_id": item.id, "party": party, "value": value, "cost": cost, "note": note},
-            party_only(party),  # type: ignore[arg-type]
+            party_only(party),
         )
     ]
     if item.revealed:
@@ -216,20 +232,27 @@ def _consent_set(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[D
     if item.revealed:
         if consent:
             return []
-        raise TransparencyError("the figures of this item are already revealed")
+        raise TransparencyError(
+            "the figures of this item are already revealed",
+            reason="transparency.already_revealed",
+            field="consent",
+        )
     if item.consent[party] == consent:
         return []
     if consent and item.id not in view.private:
-        raise TransparencyError("register your figures for this item before consenting")
+        raise TransparencyError(
+            "register your figures for this item before consenting",
+            reason="transparency.register_first",
+            field="consent",
+        )
     drafts = [
         Draft("consent.changed", {"item_id": item.id, "party": party, "consent": consent}, PUBLIC)
     ]
-    other = "seller" if party == "buyer" else "buyer"
-    if consent and item.consent[other]:
+    if consent and item.consent[other(party)]:
         # Both keys turned: reveal both sides in one public event, so neither
         # learns the other's figures before its own are shown too.
-        figures = {}
-        for side in _PARTIES:
+        figures: dict[str, dict[str, int]] = {}
+        for side in PARTIES:
             record = state.view(side).private[item.id]
             figures[side] = {"value": record.value, "cost": record.cost}
         drafts.append(Draft("item.revealed", {"item_id": item.id, **figures}, PUBLIC))

@@ -11,12 +11,21 @@
      ├── InvalidFigure          invalid_figure  an amount that is not acceptable money
      └── TransparencyError      transparency    consent or reveal rules refuse it
 
-Messages are written for the person who sent the command. They never quote
-another party's data: an error is sent only to the sender, but it is still an
-outbound byte and obeys the same privacy rule as everything else.
+Besides ``code`` every error has a ``reason`` (a stable key such as
+``figure.too_many_decimals``), the ``field`` it concerns (or None) and
+``params`` (short strings the message refers to). The browser shows the reason
+in the page's language and marks the field; ``message`` is the English text
+for logs and for clients that know no better.
+
+Messages and params are written for the person who sent the command. They
+never quote another party's data, nor the text that was typed: an error is
+sent only to the sender, but it is still an outbound byte and obeys the same
+privacy rule as everything else.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 __all__ = [
     "DomainError",
@@ -35,9 +44,19 @@ class DomainError(Exception):
 
     code = "domain_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        field: str | None = None,
+        params: Mapping[str, str | int] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason
+        self.field = field
+        self.params = {key: str(value) for key, value in (params or {}).items()}
 
 
 class NotPermitted(DomainError):

@@ -28,15 +28,17 @@ from decimal import Decimal
 from typing import Final
 
 from valueroom.domain.errors import InvalidFigure
+from valueroom.domain.rules import Rules
 
 __all__ = ["MAX_UNITS", "format_units", "parse_amount"]
 
-MAX_UNITS: Final = 999_999_999_999
-"""Largest absolute amount, in minor units, that any figure may hold.
+MAX_UNITS: Final = Rules().max_amount_units
+"""Largest absolute amount, in minor units, that any figure may hold by default.
 
 For a two-decimal currency that is 9,999,999,999.99 (just under ten billion
-EUR); for JPY it is 999,999,999,999 yen. It equals ``limits.max_amount_units``
-in ``shared_schema/schema.json``. It keeps every figure, and every sum of
+EUR); for JPY it is 999,999,999,999 yen. It is ``limits.max_amount_units`` of
+``shared_schema/schema.json``, which the rooms pass in as
+:attr:`Rules.max_amount_units`. It keeps every figure, and every sum of
 figures over a room's bounded agenda, far inside the 2**53 range that a
 JavaScript client can hold exactly.
 """
@@ -46,7 +48,14 @@ JavaScript client can hold exactly.
 _AMOUNT: Final = re.compile(r"(?P<sign>-?)(?P<whole>[0-9]+)(?:[.,](?P<fraction>[0-9]+))?")
 
 
-def parse_amount(text: str, decimals: int, *, allow_negative: bool, field: str = "amount") -> int:
+def parse_amount(
+    text: str,
+    decimals: int,
+    *,
+    allow_negative: bool,
+    field: str = "amount",
+    max_units: int = MAX_UNITS,
+) -> int:
     """Convert a user-typed decimal amount to integer minor units, exactly.
 
     ``decimals`` is the currency's number of minor-unit digits (2 for EUR,
@@ -61,33 +70,50 @@ def parse_amount(text: str, decimals: int, *, allow_negative: bool, field: str =
     module docstring, for a negative amount when ``allow_negative`` is false
     (``"-0"`` included: the user typed a sign that is not allowed), for more
     fraction digits than ``decimals``, and for an absolute value above
-    :data:`MAX_UNITS`. Raises :class:`ValueError` if ``decimals`` is negative,
+    :data:`MAX_UNITS` (or ``max_units``). Raises :class:`ValueError` if ``decimals`` is negative,
     which is a programming error rather than bad input.
     """
     if decimals < 0:
         raise ValueError("decimals must not be negative")
     stripped = text.strip()
     if not stripped:
-        raise InvalidFigure(f"{field} is empty")
+        raise InvalidFigure(f"{field} is empty", reason="figure.empty", field=field)
     match = _AMOUNT.fullmatch(stripped)
     if match is None:
         raise InvalidFigure(
             f"{field} is not a plain number: use digits with at most one '.' or ',' "
-            "and no thousands separators"
+            "and no thousands separators",
+            reason="figure.not_a_number",
+            field=field,
         )
     if match["sign"] and not allow_negative:
-        raise InvalidFigure(f"{field} must not be negative")
+        raise InvalidFigure(f"{field} must not be negative", reason="figure.negative", field=field)
     fraction = match["fraction"] or ""
     if len(fraction) > decimals:
         if decimals == 0:
-            raise InvalidFigure(f"{field} must be a whole number in this currency")
-        raise InvalidFigure(f"{field} has more than {decimals} decimal places")
+            raise InvalidFigure(
+                f"{field} must be a whole number in this currency",
+                reason="figure.whole_number",
+                field=field,
+            )
+        raise InvalidFigure(
+            f"{field} has more than {decimals} decimal places",
+            reason="figure.too_many_decimals",
+            field=field,
+            params={"decimals": decimals},
+        )
     # Compare before scaling: the comparison is exact at any size, whereas
     # scaling a huge Decimal would round under the default 28-digit context.
     amount = Decimal(f"{match['sign']}{match['whole']}.{fraction or '0'}")
-    limit = Decimal(MAX_UNITS).scaleb(-decimals)
+    limit = Decimal(max_units).scaleb(-decimals)
     if abs(amount) > limit:
-        raise InvalidFigure(f"{field} is too large: at most {format_units(MAX_UNITS, decimals)}")
+        largest = format_units(max_units, decimals)
+        raise InvalidFigure(
+            f"{field} is too large: at most {largest}",
+            reason="figure.too_large",
+            field=field,
+            params={"max": largest},
+        )
     # Exact: the two checks above leave an integer of at most 12 digits.
     return int(amount.scaleb(decimals))
 

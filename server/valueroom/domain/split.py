@@ -41,12 +41,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
+
+from valueroom.domain.visibility import PARTIES
 
 __all__ = [
     "TOTAL_ID",
     "Figures",
-    "Party",
     "PerParty",
     "Split",
     "SplitLine",
@@ -54,10 +55,6 @@ __all__ = [
     "split_line",
     "to_wire",
 ]
-
-Party = Literal["buyer", "seller"]
-
-_PARTIES: tuple[Party, Party] = ("buyer", "seller")
 
 TOTAL_ID = "total"
 
@@ -97,7 +94,7 @@ class PerParty(Mapping[str, int]):
         raise KeyError(party)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(_PARTIES)
+        return iter(PARTIES)
 
     def __len__(self) -> int:
         return 2

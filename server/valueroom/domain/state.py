@@ -8,6 +8,15 @@ bytes the seller was sent. There is no "full" state with everyone's secrets in
 one place; a decision that needs both parties' private figures (the reveal)
 reads both parties' views explicitly.
 
+Besides the three role views there is the *public* view, the fold of the
+events every role sees. It is what all may know, and the shared split is
+computed from it (the neutral's view may hold figures shared with it under
+seal, so it is not that).
+
+Numbering: a view's ``seq`` counts the events folded into it. That count is
+the sequence number the role's members see on the wire, so a role's numbers
+run 1, 2, 3, ... without gaps, whatever other audiences saw in between.
+
 ``apply`` has no I/O and no clock: replaying the same events always yields the
 same views. It updates a view in place for speed (a room applies every event
 to up to three views on the hot path) and returns it.
@@ -20,11 +29,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from valueroom.domain.events import Event
-from valueroom.domain.visibility import ROLES, visible
+from valueroom.domain.rules import Rules
+from valueroom.domain.visibility import PARTIES, ROLES, is_public, visible
 
-__all__ = ["FigureRecord", "Item", "RoomInfo", "RoomState", "View", "apply"]
+__all__ = ["PUBLIC_VIEW", "FigureRecord", "Item", "RoomInfo", "RoomState", "View", "apply"]
 
-PARTIES = ("buyer", "seller")
+PUBLIC_VIEW = "public"
 
 
 @dataclass(slots=True)
@@ -97,15 +107,15 @@ class Item:
 
 @dataclass(slots=True)
 class View:
-    """One role's knowledge of the room. ``seq`` is the last event applied to it."""
+    """One audience's knowledge of the room. ``seq`` counts the events folded into it."""
 
     role: str
     seq: int = 0
     room: RoomInfo | None = None
     items: dict[str, Item] = field(default_factory=dict)
     private: dict[str, FigureRecord] = field(default_factory=dict)
-    # (actor role, client op id) -> sequence number of its last event; makes
-    # a re-sent command idempotent across reconnects, restarts and processes.
+    # (actor role, client op id) -> this view's number of the op's last event;
+    # makes a re-sent command idempotent across reconnects, restarts and processes.
     ops: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def live_items(self) -> list[Item]:
@@ -225,36 +235,46 @@ _APPLY = {
 def apply(view: View, event: Event) -> View:
     """Fold one event (already known to be visible to ``view.role``) into ``view``."""
     _APPLY[event.name](view, event)
-    view.seq = event.seq
+    view.seq += 1
     if event.op is not None and event.actor is not None:
-        view.ops[(event.actor.role, event.op)] = event.seq
+        view.ops[(event.actor.role, event.op)] = view.seq
     return view
 
 
 class RoomState:
-    """The three role views of one room, and the room's last sequence number."""
+    """The views of one room (three roles and the public one) and its last sequence number."""
 
-    __slots__ = ("seq", "views")
+    __slots__ = ("public", "rules", "seq", "views")
 
-    def __init__(self) -> None:
+    def __init__(self, rules: Rules | None = None) -> None:
         self.seq = 0
+        self.rules = rules or Rules()
         self.views: dict[str, View] = {role: View(role) for role in ROLES}
+        self.public = View(PUBLIC_VIEW)
 
     @classmethod
-    def fold(cls, events: Iterable[Event]) -> RoomState:
-        state = cls()
+    def fold(cls, events: Iterable[Event], rules: Rules | None = None) -> RoomState:
+        state = cls(rules)
         for event in events:
             state.apply(event)
         return state
 
-    def apply(self, event: Event) -> None:
-        """Apply ``event`` to every view allowed to see it. Events must come in order."""
+    def apply(self, event: Event) -> dict[str, int]:
+        """Apply ``event`` to every view allowed to see it. Events must come in order.
+
+        Returns the number each role that sees the event gives it (its view's
+        new ``seq``); roles that do not see it are absent.
+        """
         if event.seq != self.seq + 1:
             raise ValueError(f"event {event.seq} applied after {self.seq}: the log has a gap")
+        numbers: dict[str, int] = {}
         for role, view in self.views.items():
             if visible(event.vis, role):
-                apply(view, event)
+                numbers[role] = apply(view, event).seq
+        if is_public(event.vis):
+            apply(self.public, event)
         self.seq = event.seq
+        return numbers
 
     def view(self, role: str) -> View:
         return self.views[role]

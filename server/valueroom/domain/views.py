@@ -1,8 +1,7 @@
 """The split as each audience may see it, computed from that audience's view.
 
-* The shared split is computed from the neutral's view, which is folded from
-  public events only (and, later, figures shared with the neutral under seal
-  are kept out of it): whatever it shows, everyone was already allowed to see.
+* The shared split is computed from the public view, which is folded from
+  public events only: whatever it shows, everyone was already allowed to see.
 * A party's preview is computed from that party's own view: its own figures
   for every item it registered, the other side's only where revealed. It is
   sent to that party's team and nobody else.
@@ -25,15 +24,11 @@ def _revealed(item: Item) -> Entry:
 
 def shared_split(state: RoomState) -> Split:
     """The split over revealed items; every other live item is listed as excluded."""
-    view = state.view("neutral")
-    entries: list[tuple[str, Figures | None, Figures | None]] = []
+    entries: list[Entry] = []
     excluded: list[str] = []
-    for item in view.live_items():
+    for item in state.public.live_items():
         if item.revealed:
-            b, s = item.figures["buyer"], item.figures["seller"]
-            entries.append(
-                (item.id, Figures(b["value"], b["cost"]), Figures(s["value"], s["cost"]))
-            )
+            entries.append(_revealed(item))
         else:
             excluded.append(item.id)
     return compute_split(entries, excluded)
@@ -42,14 +37,11 @@ def shared_split(state: RoomState) -> Split:
 def preview_split(state: RoomState, party: str) -> Split:
     """The split as ``party`` can foresee it: unrevealed items use its own figures only."""
     view = state.view(party)
-    entries: list[tuple[str, Figures | None, Figures | None]] = []
+    entries: list[Entry] = []
     excluded: list[str] = []
     for item in view.live_items():
         if item.revealed:
-            b, s = item.figures["buyer"], item.figures["seller"]
-            entries.append(
-                (item.id, Figures(b["value"], b["cost"]), Figures(s["value"], s["cost"]))
-            )
+            entries.append(_revealed(item))
             continue
         record = view.private.get(item.id)
         if record is None:

@@ -24,6 +24,7 @@ from starlette.websockets import WebSocket
 from valueroom.config import Settings
 from valueroom.edge import http
 from valueroom.edge.ws import serve_websocket
+from valueroom.protocol.schema import rules
 from valueroom.rooms.registry import Registry
 from valueroom.store import open_store
 
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None) -> ValueroomApp:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = open_store(settings.store_url)
         await store.open()
-        registry = Registry(store, idle_seconds=settings.idle_seconds)
+        registry = Registry(store, idle_seconds=settings.idle_seconds, rules=rules())
         app.state.registry = registry
         app.state.settings = settings
         try:

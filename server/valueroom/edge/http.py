@@ -16,6 +16,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 import shared_schema
 from valueroom.config import Settings
+from valueroom.domain.visibility import ROLES
 from valueroom.protocol.schema import SchemaViolation, check_http
 from valueroom.rooms.registry import Registry
 
@@ -31,10 +32,7 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 def invite_links(base: str, tokens: dict[str, str]) -> dict[str, str | None]:
     """Invite links carry the token in the fragment: browsers never send it to a server."""
     base = base.rstrip("/")
-    return {
-        role: (f"{base}/join#{tokens[role]}" if role in tokens else None)
-        for role in ("buyer", "seller", "neutral")
-    }
+    return {role: (f"{base}/join#{tokens[role]}" if role in tokens else None) for role in ROLES}
 
 
 async def create_room(request: Request) -> Response:

@@ -33,7 +33,8 @@ from urllib.parse import urlsplit
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from valueroom.config import Settings
-from valueroom.protocol.codec import MAX_BATCH, FrameDecodeError, decode, encode, encode_batch
+from valueroom.protocol import frames
+from valueroom.protocol.codec import MAX_BATCH, FrameDecodeError, decode, encode_batch
 from valueroom.protocol.schema import SchemaViolation, check_client_frame, check_command_args
 from valueroom.rooms import invites
 from valueroom.rooms.live import LiveRoom, Member, RoomClosed
@@ -184,8 +185,8 @@ class _Session:
             "presence": self._on_presence,
         }
 
-    def error(self, code: str, message: str, op: str | None = None) -> None:
-        self.outbox.push(encode({"type": "error", "op": op, "code": code, "message": message}))
+    def error(self, code: str, message: str, op: object = None) -> None:
+        self.outbox.push(frames.error(op, code, message))
 
     async def run(self, join_timeout: float) -> None:
         """Read frames until the peer leaves; return early if the join fails."""
@@ -232,14 +233,13 @@ class _Session:
             self.error("bad_frame", str(exc))
             return None
         op = frame.get("op") if isinstance(frame, dict) else None
-        op = op if isinstance(op, str) and len(op) <= 64 else None
         try:
             kind = check_client_frame(frame)
             if kind == "cmd":
                 check_command_args(frame["name"], frame["args"])
         except SchemaViolation as exc:
             code = "unknown_type" if exc.path == "type" else "invalid_frame"
-            self.error(code, str(exc), op)
+            self.outbox.push(frames.schema_error(op, code, exc))
             return None
         result: dict[str, Any] = frame
         return result

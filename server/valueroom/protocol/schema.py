@@ -14,9 +14,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import shared_schema
+from valueroom.domain.rules import Rules
 
 __all__ = [
     "SCHEMA",
@@ -25,10 +28,12 @@ __all__ = [
     "check_command_args",
     "check_event_data",
     "check_http",
+    "check_op_id",
     "check_server_frame",
     "check_server_message",
     "currency_decimals",
     "limit",
+    "rules",
 ]
 
 SCHEMA: dict[str, Any] = shared_schema.load()
@@ -37,12 +42,25 @@ Check = Callable[[Any, str], None]
 
 
 class SchemaViolation(ValueError):
-    """A value does not match the schema. ``path`` names the field."""
+    """A value does not match the schema.
 
-    def __init__(self, path: str, reason: str) -> None:
+    ``path`` names the field (``args.title``), ``reason`` says what is wrong in
+    English, ``key`` says it as a stable id (``schema.too_long``) and
+    ``params`` holds the limit it broke, for the browser to say in its language.
+    """
+
+    def __init__(
+        self, path: str, reason: str, key: str = "schema.invalid", **params: str | int
+    ) -> None:
         super().__init__(f"{path or 'frame'}: {reason}")
         self.path = path
         self.reason = reason
+        self.key = key
+        self.params = {name: str(value) for name, value in params.items()}
+
+
+# Field names echoed in a path: short, plain, never arbitrary client text.
+_SAFE_KEY = re.compile(r"[a-z_]{1,40}")
 
 
 def _join(path: str, key: str) -> str:
@@ -106,13 +124,24 @@ class _Compiler:
 
         def check(value: Any, path: str) -> None:
             if not isinstance(value, str):
-                raise SchemaViolation(path, f"expected a string, got {_type_name(value)}")
+                raise SchemaViolation(
+                    path,
+                    f"expected a string, got {_type_name(value)}",
+                    "schema.wrong_type",
+                    expected="string",
+                )
             if len(value) < lo:
-                raise SchemaViolation(path, f"shorter than {lo} characters")
+                raise SchemaViolation(
+                    path, f"shorter than {lo} characters", "schema.too_short", min=lo
+                )
             if len(value) > hi:
-                raise SchemaViolation(path, f"longer than {hi} characters")
+                raise SchemaViolation(
+                    path, f"longer than {hi} characters", "schema.too_long", max=hi
+                )
             if pattern is not None and pattern.fullmatch(value) is None:
-                raise SchemaViolation(path, "has characters that are not allowed")
+                raise SchemaViolation(
+                    path, "has characters that are not allowed", "schema.bad_characters"
+                )
 
         return check
 
@@ -121,9 +150,16 @@ class _Compiler:
 
         def check(value: Any, path: str) -> None:
             if isinstance(value, bool) or not isinstance(value, int):
-                raise SchemaViolation(path, f"expected an integer, got {_type_name(value)}")
+                raise SchemaViolation(
+                    path,
+                    f"expected an integer, got {_type_name(value)}",
+                    "schema.wrong_type",
+                    expected="integer",
+                )
             if value < lo or value > hi:
-                raise SchemaViolation(path, f"out of range [{lo}, {hi}]")
+                raise SchemaViolation(
+                    path, f"out of range [{lo}, {hi}]", "schema.out_of_range", min=lo, max=hi
+                )
 
         return check
 
@@ -132,7 +168,9 @@ class _Compiler:
 
         def check(value: Any, path: str) -> None:
             if not isinstance(value, str) or value not in values:
-                raise SchemaViolation(path, "is not one of the allowed values")
+                raise SchemaViolation(
+                    path, "is not one of the allowed values", "schema.not_allowed"
+                )
 
         return check
 
@@ -141,7 +179,7 @@ class _Compiler:
 
         def check(value: Any, path: str) -> None:
             if value != expected:
-                raise SchemaViolation(path, f"must be {expected!r}")
+                raise SchemaViolation(path, f"must be {expected!r}", "schema.not_allowed")
 
         return check
 
@@ -151,9 +189,14 @@ class _Compiler:
 
         def check(value: Any, path: str) -> None:
             if not isinstance(value, list | tuple):
-                raise SchemaViolation(path, f"expected a list, got {_type_name(value)}")
+                raise SchemaViolation(
+                    path,
+                    f"expected a list, got {_type_name(value)}",
+                    "schema.wrong_type",
+                    expected="list",
+                )
             if len(value) > hi:
-                raise SchemaViolation(path, f"more than {hi} entries")
+                raise SchemaViolation(path, f"more than {hi} entries", "schema.too_many", max=hi)
             for index, entry in enumerate(value):
                 item(entry, f"{path}[{index}]")
 
@@ -166,9 +209,14 @@ class _Compiler:
 
         def check(value: Any, path: str) -> None:
             if not isinstance(value, dict):
-                raise SchemaViolation(path, f"expected a map, got {_type_name(value)}")
+                raise SchemaViolation(
+                    path,
+                    f"expected a map, got {_type_name(value)}",
+                    "schema.wrong_type",
+                    expected="map",
+                )
             if len(value) > hi:
-                raise SchemaViolation(path, f"more than {hi} entries")
+                raise SchemaViolation(path, f"more than {hi} entries", "schema.too_many", max=hi)
             for k, entry in value.items():
                 key(k, f"{path}<key>")
                 item(entry, _join(path, k))
@@ -192,16 +240,23 @@ class _Compiler:
 
         def check(value: Any, path: str) -> None:
             if not isinstance(value, dict):
-                raise SchemaViolation(path, f"expected a map, got {_type_name(value)}")
+                raise SchemaViolation(
+                    path,
+                    f"expected a map, got {_type_name(value)}",
+                    "schema.wrong_type",
+                    expected="map",
+                )
             for key in value:
                 if key not in known:
-                    shown = key if isinstance(key, str) and len(key) <= 40 else "?"
-                    raise SchemaViolation(_join(path, shown), "is not a known field")
+                    shown = key if isinstance(key, str) and _SAFE_KEY.fullmatch(key) else "?"
+                    raise SchemaViolation(
+                        _join(path, shown), "is not a known field", "schema.unknown_field"
+                    )
             for name, field_check, optional, nullable in compiled:
                 if name not in value:
                     if optional:
                         continue
-                    raise SchemaViolation(_join(path, name), "is missing")
+                    raise SchemaViolation(_join(path, name), "is missing", "schema.missing")
                 entry = value[name]
                 if entry is None and nullable:
                     continue
@@ -212,13 +267,20 @@ class _Compiler:
 
 def _check_bool(value: Any, path: str) -> None:
     if not isinstance(value, bool):
-        raise SchemaViolation(path, f"expected a boolean, got {_type_name(value)}")
+        raise SchemaViolation(
+            path,
+            f"expected a boolean, got {_type_name(value)}",
+            "schema.wrong_type",
+            expected="boolean",
+        )
 
 
 def _check_any(value: Any, path: str) -> None:
     """Accept any finite plain value; shape is checked by a later, specific validator."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise SchemaViolation(path, "is not a finite number")
+        raise SchemaViolation(
+            path, "is not a finite number", "schema.wrong_type", expected="number"
+        )
 
 
 _compiler = _Compiler(SCHEMA["types"])
@@ -238,10 +300,12 @@ _HTTP = _frames("http")
 
 def _dispatch(table: Mapping[str, Check], frame: Any, what: str) -> str:
     if not isinstance(frame, dict):
-        raise SchemaViolation("", f"expected a map, got {_type_name(frame)}")
+        raise SchemaViolation(
+            "", f"expected a map, got {_type_name(frame)}", "schema.wrong_type", expected="map"
+        )
     kind = frame.get("type")
     if not isinstance(kind, str) or kind not in table:
-        raise SchemaViolation("type", f"is not a known {what} type")
+        raise SchemaViolation("type", f"is not a known {what} type", "schema.unknown_type")
     table[kind](frame, "")
     return kind
 
@@ -263,7 +327,9 @@ def check_server_message(message: Any) -> list[str]:
     """Validate a whole server message: one frame, or a batch (array) of frames."""
     if isinstance(message, list):
         if not 0 < len(message) <= limit("max_batch_frames"):
-            raise SchemaViolation("", "a batch holds 1 to max_batch_frames frames")
+            raise SchemaViolation(
+                "", "a batch holds 1 to max_batch_frames frames", "schema.too_many"
+            )
         return [check_server_frame(frame) for frame in message]
     return [check_server_frame(message)]
 
@@ -281,6 +347,18 @@ def check_http(name: str, body: Any) -> None:
     _HTTP[name](body, "")
 
 
+_OP_ID = _compiler.named("OpId")
+
+
+def check_op_id(value: Any) -> bool:
+    """True when ``value`` is an op id the schema accepts (so it may be echoed back)."""
+    try:
+        _OP_ID(value, "op")
+    except SchemaViolation:
+        return False
+    return True
+
+
 def limit(name: str) -> int:
     value: int = SCHEMA["limits"][name]
     return value
@@ -289,3 +367,14 @@ def limit(name: str) -> int:
 def currency_decimals(currency: str) -> int:
     decimals: int = SCHEMA["currencies"][currency]
     return decimals
+
+
+@cache
+def rules() -> Rules:
+    """The core's :class:`Rules`, read from the schema's limits and currencies."""
+    return Rules(
+        max_items=limit("max_items"),
+        max_options=limit("max_options"),
+        max_amount_units=limit("max_amount_units"),
+        currencies=MappingProxyType(dict(SCHEMA["currencies"])),
+    )

@@ -14,6 +14,10 @@ Ordering and durability promises:
   snapshot holds exactly the committed state and it receives every later event.
 * Every frame a member receives passed :func:`visible` for its role: events
   directly, snapshots because a view is the fold of visible events only.
+* Each role numbers the events it sees 1, 2, 3, ... (its view's ``seq``);
+  acks, welcomes and resumes speak in that role's numbers, so no member can
+  tell how many events another audience received. A split frame goes to a
+  role only when its content changed for that role.
 * Sending never blocks the room: each member has a bounded queue; a member
   whose queue overflows is disconnected (it resumes on reconnect).
 """
@@ -24,21 +28,21 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from valueroom.clock import now_ms
 from valueroom.domain.decide import decide
 from valueroom.domain.errors import DomainError
 from valueroom.domain.events import Actor, Event
-from valueroom.domain.split import to_wire as split_to_wire
+from valueroom.domain.method import catalog
+from valueroom.domain.rules import Rules
 from valueroom.domain.state import RoomState
 from valueroom.domain.views import preview_split, shared_split
-from valueroom.domain.visibility import bit, visible
-from valueroom.protocol.codec import encode
-from valueroom.protocol.schema import currency_decimals
+from valueroom.domain.visibility import ROLES, bit, is_party
+from valueroom.protocol import frames
 from valueroom.rooms.presence import SharedPresence
 from valueroom.store.base import Conflict, RoomRecord, Store, StoreError
 
@@ -115,10 +119,6 @@ class _Join:
     done: asyncio.Future[None]
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 class LiveRoom:
     """A room loaded in this process. Create with :meth:`load`."""
 
@@ -129,15 +129,22 @@ class LiveRoom:
         *,
         on_idle: Callable[[LiveRoom], None],
         process_id: str = "",
-        clock: Callable[[], int] = _now_ms,
+        rules: Rules | None = None,
+        clock: Callable[[], int] = now_ms,
     ) -> None:
         self.id = record.room_id
         self.record = record
         self.store = store
-        self.state = RoomState()
+        self.rules = rules or Rules()
+        self.state = RoomState(self.rules)
         self.members: dict[str, Member] = {}
         self.closed = False
+        # Every committed event, in global order; and per role, the events it
+        # sees, so that a role's event number n is ``_seen[role][n - 1]``.
         self._events: list[Event] = []
+        self._seen: dict[str, list[Event]] = {role: [] for role in ROLES}
+        # The split frame each role last received, so an unchanged one is not sent.
+        self._split_sent: dict[str, bytes] = {}
         self._commands: deque[_Command] = deque()
         self._joins: deque[_Join] = deque()
         self._signal = asyncio.Event()
@@ -163,9 +170,10 @@ class LiveRoom:
         *,
         on_idle: Callable[[LiveRoom], None],
         process_id: str = "",
+        rules: Rules | None = None,
     ) -> LiveRoom:
         """Subscribe first, then read the log, so no append can fall in between."""
-        room = cls(record, store, on_idle=on_idle, process_id=process_id)
+        room = cls(record, store, on_idle=on_idle, process_id=process_id, rules=rules)
         await store.subscribe(room.id, room._wake)
         room.presence.start()
         try:
@@ -270,12 +278,17 @@ class LiveRoom:
         for event in events:
             if event.seq <= self.state.seq:
                 continue
-            self.state.apply(event)
-            self._events.append(event)
+            numbers = self.state.apply(event)
+            self._record(event, numbers)
             if broadcast:
-                self._fan_out(event.packed(), event.vis)
-        if broadcast and any(e.name in _SPLIT_EVENTS for e in events):
+                self._fan_out(event, numbers)
+        if any(e.name in _SPLIT_EVENTS for e in events):
             self._broadcast_split()
+
+    def _record(self, event: Event, numbers: dict[str, int]) -> None:
+        self._events.append(event)
+        for role in numbers:
+            self._seen[role].append(event)
 
     async def _commit(self, batch: list[_Command]) -> None:
         for attempt in range(MAX_RETRIES):
@@ -284,7 +297,8 @@ class LiveRoom:
                 if self._behind:
                     await self._catch_up()
             base = self.state.seq
-            events, replies = self._decide(batch, base)
+            decided, replies = self._decide(batch, base)
+            events = [event for event, _ in decided]
             if not events:
                 self._reply(replies)
                 return
@@ -299,9 +313,9 @@ class LiveRoom:
                 self._rollback(base)
                 self._reply_error(batch, "unavailable", "the event store is unavailable; try again")
                 return
-            for event in events:
-                self._events.append(event)
-                self._fan_out(event.packed(), event.vis)
+            for event, numbers in decided:
+                self._record(event, numbers)
+                self._fan_out(event, numbers)
             self._reply(replies)
             if any(e.name in _SPLIT_EVENTS for e in events):
                 self._broadcast_split()
@@ -310,51 +324,51 @@ class LiveRoom:
 
     def _decide(
         self, batch: list[_Command], base: int
-    ) -> tuple[list[Event], list[tuple[Member, dict[str, Any]]]]:
+    ) -> tuple[list[tuple[Event, dict[str, int]]], list[tuple[Member, bytes]]]:
         """Decide every command, applying its events speculatively so the next sees them."""
-        events: list[Event] = []
-        replies: list[tuple[Member, dict[str, Any]]] = []
+        decided: list[tuple[Event, dict[str, int]]] = []
+        replies: list[tuple[Member, bytes]] = []
         now = self._clock()
         seq = base
         for command in batch:
             member = command.member
-            done = self.state.view(member.role).ops.get((member.role, command.op))
+            view = self.state.view(member.role)
+            done = view.ops.get((member.role, command.op))
             if done is not None:
-                replies.append((member, {"type": "ack", "op": command.op, "seq": done}))
+                replies.append((member, frames.ack(command.op, done)))
                 continue
             try:
                 drafts = decide(self.state, member.actor, command.name, command.args)
             except DomainError as exc:
-                replies.append((member, _error(command.op, exc.code, exc.message)))
+                replies.append((member, frames.domain_error(command.op, exc)))
                 continue
             except Exception:
                 # A bug in one decision must not take the room down: decide()
                 # changed nothing, so refuse this command and carry on.
                 log.exception("room %s: deciding %s failed", self.id, command.name)
                 replies.append(
-                    (member, _error(command.op, "internal_error", "this command failed"))
+                    (member, frames.error(command.op, "internal_error", "this command failed"))
                 )
                 continue
             for draft in drafts:
                 seq += 1
                 event = Event(seq, now, member.actor, command.op, draft.vis, draft.name, draft.data)
-                self.state.apply(event)
-                events.append(event)
-            replies.append((member, {"type": "ack", "op": command.op, "seq": seq}))
-        return events, replies
+                decided.append((event, self.state.apply(event)))
+            replies.append((member, frames.ack(command.op, view.seq)))
+        return decided, replies
 
     def _rollback(self, seq: int) -> None:
         """Forget speculative events after ``seq`` by folding the committed log again."""
         if self.state.seq != seq:
-            self.state = RoomState.fold(self._events[:seq])
+            self.state = RoomState.fold(self._events[:seq], self.rules)
 
-    def _reply(self, replies: list[tuple[Member, dict[str, Any]]]) -> None:
+    def _reply(self, replies: list[tuple[Member, bytes]]) -> None:
         for member, frame in replies:
-            member.outbox.push(encode(frame))
+            member.outbox.push(frame)
 
     def _reply_error(self, batch: list[_Command], code: str, message: str) -> None:
         for command in batch:
-            command.member.outbox.push(encode(_error(command.op, code, message)))
+            command.member.outbox.push(frames.error(command.op, code, message))
 
     def _fail(self) -> None:
         self.closed = True
@@ -373,29 +387,31 @@ class LiveRoom:
         member = join.member
         if join.done.done():  # the connection went away while waiting
             return
-        room = self.state.view("neutral").room
-        decimals = currency_decimals(room.currency) if room else 2
+        view = self.state.view(member.role)
+        room = view.room
+        decimals = self.rules.decimals(room.currency) if room else 2
         resume = join.resume
         resumed = (
             resume is not None
             and resume["log_id"] == self.record.log_id
-            and resume["seq"] <= self.state.seq
+            and resume["seq"] <= view.seq
         )
-        welcome = {
-            "type": "welcome",
-            "log_id": self.record.log_id,
-            "seq": self.state.seq,
-            "you": member.to_wire(),
-            "resumed": resumed,
-            "view": None if resumed else self.state.view(member.role).to_wire(),
-            "currency_decimals": decimals,
-        }
-        member.outbox.push(encode(welcome))
+        member.outbox.push(
+            frames.welcome(
+                log_id=self.record.log_id,
+                seq=view.seq,
+                you=member.to_wire(),
+                resumed=resumed,
+                view=None if resumed else view.to_wire(),
+                currency_decimals=decimals,
+                method=catalog(),
+            )
+        )
         if resumed:
             assert resume is not None
-            for event in self._events[resume["seq"] :]:
-                if visible(event.vis, member.role):
-                    member.outbox.push(event.packed())
+            seen = self._seen[member.role]
+            for number in range(resume["seq"] + 1, view.seq + 1):
+                member.outbox.push(frames.event(seen[number - 1], member.role, number))
         member.outbox.push(self._split_frame(member.role))
         self.members[member.id] = member
         self._broadcast_presence()
@@ -403,10 +419,17 @@ class LiveRoom:
 
     # -- fan-out -------------------------------------------------------------
 
-    def _fan_out(self, frame: bytes, vis: int) -> None:
+    def _fan_out(self, event: Event, numbers: dict[str, int]) -> None:
+        """Send ``event`` to every member whose role sees it, encoded once per role."""
+        encoded: dict[str, bytes] = {}
         for member in list(self.members.values()):
-            if vis & member.bit:
-                member.outbox.push(frame)
+            seq = numbers.get(member.role)
+            if seq is None:
+                continue
+            frame = encoded.get(member.role)
+            if frame is None:
+                frame = encoded[member.role] = frames.event(event, member.role, seq)
+            member.outbox.push(frame)
 
     def _broadcast_presence(self) -> None:
         """A local member came, left or moved focus: tell everyone here and elsewhere."""
@@ -421,18 +444,21 @@ class LiveRoom:
             self._signal.set()
 
     def _split_frame(self, role: str) -> bytes:
-        shared = split_to_wire(shared_split(self.state))
-        preview = None if role == "neutral" else split_to_wire(preview_split(self.state, role))
-        return encode({"type": "split", "shared": shared, "preview": preview})
+        """The split frame for ``role`` now; remembered as the last one that role received."""
+        preview = preview_split(self.state, role) if is_party(role) else None
+        frame = frames.split(shared_split(self.state), preview)
+        self._split_sent[role] = frame
+        return frame
 
     def _broadcast_split(self) -> None:
-        frames: dict[str, bytes] = {}
+        """Send each role its split frame, but only when it differs from the last one it got."""
+        changed: dict[str, bytes | None] = {}
         for member in list(self.members.values()):
-            frame = frames.get(member.role)
-            if frame is None:
-                frame = frames[member.role] = self._split_frame(member.role)
-            member.outbox.push(frame)
-
-
-def _error(op: str | None, code: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "op": op, "code": code, "message": message}
+            role = member.role
+            if role not in changed:
+                before = self._split_sent.get(role)
+                frame = self._split_frame(role)
+                changed[role] = None if frame == before else frame
+            update = changed[role]
+            if update is not None:
+                member.outbox.push(update)

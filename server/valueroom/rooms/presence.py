@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from valueroom.protocol import frames
 from valueroom.protocol.codec import decode_trusted, encode
 from valueroom.store.base import Store, StoreError
 
@@ -74,7 +75,7 @@ class SharedPresence:
         return everyone
 
     def frame(self) -> bytes:
-        return encode({"type": "presence", "members": self.members()})
+        return frames.presence(self.members())
 
     def local_changed(self) -> None:
         self.due = self.shared

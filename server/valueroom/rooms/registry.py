@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from valueroom.clock import now_ms
 from valueroom.domain.decide import create_room
 from valueroom.domain.events import Event
+from valueroom.domain.rules import Rules
+from valueroom.domain.visibility import PARTIES, ROLES
 from valueroom.rooms import invites
 from valueroom.rooms.live import LiveRoom, Member, RoomClosed
 from valueroom.store.base import RoomRecord, Store
 
 __all__ = ["CreatedRoom", "Registry"]
-
-ROLES_WITH_NEUTRAL = ("buyer", "seller", "neutral")
-ROLES_WITHOUT_NEUTRAL = ("buyer", "seller")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +32,12 @@ class CreatedRoom:
 
 
 class Registry:
-    def __init__(self, store: Store, *, idle_seconds: float = 30.0) -> None:
+    def __init__(
+        self, store: Store, *, idle_seconds: float = 30.0, rules: Rules | None = None
+    ) -> None:
         self.store = store
         self.idle_seconds = idle_seconds
+        self.rules = rules or Rules()
         self.rooms: dict[str, LiveRoom] = {}
         # Tells this process's presence notices from other processes' ones.
         self.process_id = invites.new_id(9)
@@ -47,9 +49,9 @@ class Registry:
         self, *, title: str, buyer_org: str, seller_org: str, currency: str, neutral: bool
     ) -> CreatedRoom:
         room_id = invites.new_id()
-        roles = ROLES_WITH_NEUTRAL if neutral else ROLES_WITHOUT_NEUTRAL
+        roles = ROLES if neutral else PARTIES
         minted = invites.mint(room_id, roles)
-        now = int(time.time() * 1000)
+        now = now_ms()
         record = RoomRecord(
             room_id=room_id,
             log_id=invites.new_id(12),
@@ -103,7 +105,11 @@ class Registry:
     async def _load(self, record: RoomRecord) -> LiveRoom:
         try:
             room = await LiveRoom.load(
-                record, self.store, on_idle=self._idle, process_id=self.process_id
+                record,
+                self.store,
+                on_idle=self._idle,
+                process_id=self.process_id,
+                rules=self.rules,
             )
             self.rooms[record.room_id] = room
             return room

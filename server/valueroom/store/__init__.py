@@ -1,6 +1,7 @@
 """Store adapters behind one small contract, chosen by URL and imported lazily.
 
-``sqlite:///path/to/file.db`` (the embedded default) or ``redis://host:port/db``.
+``sqlite:///path/to/file.db`` (the embedded default), ``redis://host:port/db``
+(several processes), or ``memory://name`` (no I/O; tests and demos).
 """
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ def open_store(url: str) -> Store:
         from valueroom.store.sqlite import SQLiteStore
 
         return SQLiteStore.from_url(url)
+    if url.startswith("memory://"):
+        from valueroom.store.memory import MemoryStore
+
+        return MemoryStore.from_url(url)
     if url.startswith(("redis://", "rediss://", "unix://")):
         from valueroom.store.redis import RedisStore
 
         return RedisStore.from_url(url)
-    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///path or redis://host:port")
+    raise ValueError(
+        f"unsupported store URL {url!r}: use sqlite:///path, redis://host:port or memory://name"
+    )

@@ -25,8 +25,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from valueroom.domain.events import Event
-from valueroom.protocol.codec import decode_trusted
+from valueroom.domain.events import Actor, Event
+from valueroom.protocol.codec import decode_trusted, encode
 
 __all__ = [
     "Conflict",
@@ -36,6 +36,7 @@ __all__ = [
     "StoreError",
     "UnknownRoom",
     "Wake",
+    "check_numbering",
     "pack_event",
     "unpack_event",
 ]
@@ -117,9 +118,41 @@ class Store(ABC):
 
 
 def pack_event(event: Event) -> bytes:
-    """The stored form of an event: the very bytes of its ``event`` frame."""
-    return event.packed()
+    """The stored form of an event: a msgpack map of all its fields (never sent as is)."""
+    actor = None if event.actor is None else {"role": event.actor.role, "name": event.actor.name}
+    return encode(
+        {
+            "seq": event.seq,
+            "at": event.at,
+            "actor": actor,
+            "op": event.op,
+            "vis": event.vis,
+            "name": event.name,
+            "data": event.data,
+        }
+    )
 
 
 def unpack_event(data: bytes) -> Event:
-    return Event.from_wire(decode_trusted(data))
+    """The event :func:`pack_event` stored."""
+    record = decode_trusted(data)
+    actor = record["actor"]
+    return Event(
+        seq=record["seq"],
+        at=record["at"],
+        actor=None if actor is None else Actor(actor["role"], actor["name"]),
+        op=record["op"],
+        vis=record["vis"],
+        name=record["name"],
+        data=record["data"],
+    )
+
+
+def check_numbering(room_id: str, expected: int, events: Sequence[Event]) -> None:
+    """Raise ValueError unless ``events`` are numbered expected+1, expected+2, ... in order."""
+    for offset, event in enumerate(events, start=1):
+        if event.seq != expected + offset:
+            raise ValueError(
+                f"room {room_id}: events after seq {expected} must be numbered "
+                f"{expected + 1}, {expected + 2}, ...; got seq {event.seq} at position {offset}"
+            )

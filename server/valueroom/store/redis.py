@@ -71,6 +71,7 @@ from valueroom.store.base import (
     StoreError,
     UnknownRoom,
     Wake,
+    check_numbering,
     pack_event,
     unpack_event,
 )
@@ -150,15 +151,6 @@ def _channel(room_id: str) -> bytes:
 
 def _entry_seq(entry_id: bytes) -> int:
     return int(entry_id.partition(b"-")[2])
-
-
-def _check_numbering(room_id: str, expected: int, events: Sequence[Event]) -> None:
-    for offset, event in enumerate(events, start=1):
-        if event.seq != expected + offset:
-            raise ValueError(
-                f"room {room_id}: events after seq {expected} must be numbered "
-                f"{expected + 1}, {expected + 2}, ...; got seq {event.seq} at position {offset}"
-            )
 
 
 @contextlib.contextmanager
@@ -264,7 +256,7 @@ class RedisStore(Store):
 
         Raises StoreError if the room already exists, and writes nothing then.
         """
-        _check_numbering(record.room_id, 0, first)
+        check_numbering(record.room_id, 0, first)
         room_id = record.room_id
         _, create = self._scripts()
         args: list[EncodableT] = [
@@ -300,7 +292,7 @@ class RedisStore(Store):
         there first. Raises ValueError if the events are not numbered
         ``expected + 1``, ``expected + 2``, ...
         """
-        _check_numbering(room_id, expected, events)
+        check_numbering(room_id, expected, events)
         append, _ = self._scripts()
         args: list[EncodableT] = [
             expected,

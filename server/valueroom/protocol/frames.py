@@ -1,0 +1,141 @@
+"""Every frame the server sends, built in one place.
+
+The rooms and the edge call these functions; nothing else assembles a
+server frame or turns one into bytes. Each function returns the msgpack bytes
+of one frame, ready to queue (frames that pile up for one connection are sent
+together with :func:`~valueroom.protocol.codec.encode_batch`).
+
+Privacy: :func:`event` takes the role it encodes for. The sequence number is
+that role's own number for the event, and the client's op id travels only to
+the actor's own role: an op id is the sender's counter, and another audience
+could count the sender's private commands from its gaps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from valueroom.domain.errors import DomainError
+from valueroom.domain.events import Actor, Event
+from valueroom.domain.split import Split
+from valueroom.domain.split import to_wire as split_to_wire
+from valueroom.protocol.codec import encode
+from valueroom.protocol.schema import SchemaViolation, check_op_id
+
+__all__ = [
+    "ack",
+    "actor",
+    "domain_error",
+    "error",
+    "event",
+    "presence",
+    "schema_error",
+    "split",
+    "welcome",
+]
+
+_MAX_MESSAGE = 300
+
+
+def actor(who: Actor | None) -> dict[str, str] | None:
+    """The ``Actor`` record of the schema."""
+    return None if who is None else {"role": who.role, "name": who.name}
+
+
+def event(ev: Event, role: str, seq: int) -> bytes:
+    """The ``event`` frame of ``ev`` for members of ``role``, who number it ``seq``."""
+    own = ev.actor is not None and ev.actor.role == role
+    return encode(
+        {
+            "type": "event",
+            "seq": seq,
+            "at": ev.at,
+            "actor": actor(ev.actor),
+            "op": ev.op if own else None,
+            "vis": ev.vis,
+            "name": ev.name,
+            "data": ev.data,
+        }
+    )
+
+
+def welcome(
+    *,
+    log_id: str,
+    seq: int,
+    you: Mapping[str, Any],
+    resumed: bool,
+    view: Mapping[str, Any] | None,
+    currency_decimals: int,
+    method: Mapping[str, Any],
+) -> bytes:
+    return encode(
+        {
+            "type": "welcome",
+            "log_id": log_id,
+            "seq": seq,
+            "you": dict(you),
+            "resumed": resumed,
+            "view": None if view is None else dict(view),
+            "currency_decimals": currency_decimals,
+            "method": dict(method),
+        }
+    )
+
+
+def ack(op: str, seq: int) -> bytes:
+    return encode({"type": "ack", "op": op, "seq": seq})
+
+
+def error(
+    op: Any,
+    code: str,
+    message: str,
+    *,
+    reason: str | None = None,
+    field: str | None = None,
+    params: Mapping[str, str] | None = None,
+) -> bytes:
+    """A typed error for one connection.
+
+    ``op`` is echoed only when it is a valid op id: a client's invalid input is
+    never sent back. ``message`` is English (for logs and developers); the
+    browser shows ``reason`` (or ``code``) with ``params`` in its own language.
+    """
+    return encode(
+        {
+            "type": "error",
+            "op": op if check_op_id(op) else None,
+            "code": code,
+            "message": message[:_MAX_MESSAGE] or code,
+            "reason": reason,
+            "field": field,
+            "params": dict(params or {}),
+        }
+    )
+
+
+def domain_error(op: str | None, exc: DomainError) -> bytes:
+    """The error frame of a refused command."""
+    return error(op, exc.code, exc.message, reason=exc.reason, field=exc.field, params=exc.params)
+
+
+def schema_error(op: Any, code: str, exc: SchemaViolation) -> bytes:
+    """The error frame of a frame that does not match the schema."""
+    return error(op, code, str(exc), reason=exc.key, field=exc.path or None, params=exc.params)
+
+
+def presence(members: Iterable[Mapping[str, Any]]) -> bytes:
+    return encode({"type": "presence", "members": [dict(m) for m in members]})
+
+
+def split(shared: Split, preview: Split | None) -> bytes:
+    """The split frame: the shared split, and a party's private preview (None for the neutral)."""
+    return encode(
+        {
+            "type": "split",
+            "shared": split_to_wire(shared),
+            "preview": None if preview is None else split_to_wire(preview),
+        }
+    )

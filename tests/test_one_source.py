@@ -1,0 +1,47 @@
+"""Facts the core holds and the shared schema states must agree, so each has one source.
+
+The core does not read the schema (it does no I/O); the rooms hand it
+:class:`Rules` read from the schema. These tests fail if the two drift apart.
+"""
+
+from __future__ import annotations
+
+from valueroom.domain.method import RELATIONSHIP_MODELS
+from valueroom.domain.money import MAX_UNITS
+from valueroom.domain.rules import Rules
+from valueroom.domain.visibility import PARTIES, ROLES
+from valueroom.protocol.schema import SCHEMA, rules
+
+
+def test_rules_are_read_from_the_schema_limits_and_currencies() -> None:
+    read = rules()
+    assert read.max_items == SCHEMA["limits"]["max_items"]
+    assert read.max_options == SCHEMA["limits"]["max_options"]
+    assert read.max_amount_units == SCHEMA["limits"]["max_amount_units"]
+    assert dict(read.currencies) == SCHEMA["currencies"]
+
+
+def test_core_default_rules_equal_the_schema_rules() -> None:
+    default, read = Rules(), rules()
+    assert (default.max_items, default.max_options, default.max_amount_units) == (
+        read.max_items,
+        read.max_options,
+        read.max_amount_units,
+    )
+    assert dict(default.currencies) == dict(read.currencies)
+    assert read.max_amount_units == MAX_UNITS
+
+
+def test_roles_and_parties_are_the_schema_enums() -> None:
+    assert list(ROLES) == SCHEMA["types"]["Role"]["values"]
+    assert list(PARTIES) == SCHEMA["types"]["Party"]["values"]
+
+
+def test_schema_amount_bounds_equal_the_figure_limit() -> None:
+    units = SCHEMA["types"]["Units"]
+    assert units["max"] == -units["min"] == rules().max_amount_units
+
+
+def test_relationship_models_fit_the_option_limits() -> None:
+    assert len(RELATIONSHIP_MODELS) <= rules().max_options
+    assert len({m["id"] for m in RELATIONSHIP_MODELS}) == len(RELATIONSHIP_MODELS)
