@@ -64,5 +64,5 @@ async function main() {
 main().catch((error) => {
   console.error(error);
   const box = document.getElementById("app");
-  box.textContent = t("app.failed", { detail: error.message });
+  if (box) box.textContent = t("app.failed", { detail: error.message });
 });

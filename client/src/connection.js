@@ -9,6 +9,9 @@
 
 import { decode, encode } from "./codec.js";
 
+/** @typedef {"connecting" | "connected" | "reconnecting" | "offline" | "invalid"} ConnStateName */
+
+/** @type {Readonly<{CONNECTING: "connecting", CONNECTED: "connected", RECONNECTING: "reconnecting", OFFLINE: "offline", INVALID: "invalid"}>} */
 export const ConnState = Object.freeze({
   CONNECTING: "connecting",
   CONNECTED: "connected",
@@ -23,6 +26,11 @@ const MAX_DELAY_MS = 10_000;
 // After this many failed attempts in a row we call it "offline" (and keep trying).
 const OFFLINE_AFTER = 5;
 
+/**
+ * The wait before reconnect attempt `attempt` (1, 2, ...), in ms: exponential, capped, jittered.
+ * @param {number} attempt
+ * @param {() => number} [random]
+ */
 export function backoffDelay(attempt, random = Math.random) {
   const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2); // "equal jitter"
@@ -30,10 +38,12 @@ export function backoffDelay(attempt, random = Math.random) {
 
 export class Connection {
   /**
-   * @param validator from loadSchema()
-   * @param joinFrame () => the join frame to send on every (re)connect
-   * @param onFrame (frame) => void, for every valid server frame
-   * @param onState ({state, attempt}) => void
+   * @param {object} options
+   * @param {string} options.url
+   * @param {import("./schema.js").Validator} options.validator from loadSchema()
+   * @param {() => Record<string, any>} options.joinFrame the join frame to send on every (re)connect
+   * @param {(frame: Record<string, any>) => void} options.onFrame for every valid server frame
+   * @param {(conn: {state: ConnStateName, attempt: number}) => void} options.onState
    */
   constructor({ url, validator, joinFrame, onFrame, onState }) {
     this.url = url;
@@ -41,12 +51,15 @@ export class Connection {
     this.joinFrame = joinFrame;
     this.onFrame = onFrame;
     this.onState = onState;
+    /** @type {WebSocket | null} */
     this.socket = null;
     this.joined = false;
     this.attempt = 0;
+    /** @type {ConnStateName} */
     this.state = ConnState.CONNECTING;
     this.held = false;
-    this.timer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.timer = undefined;
     window.addEventListener("online", () => this.reconnectNow());
     window.addEventListener("offline", () => this.setState(this.lostState()));
   }
@@ -59,7 +72,10 @@ export class Connection {
     return this.joined && this.socket?.readyState === WebSocket.OPEN;
   }
 
-  /** Validate and send a frame; false if it could not be sent now. */
+  /**
+   * Validate and send a frame; false if it could not be sent now.
+   * @param {Record<string, any>} frame
+   */
   send(frame) {
     try {
       this.validator.checkClientFrame(frame);
@@ -85,11 +101,11 @@ export class Connection {
     this.held = hold;
     if (hold) {
       clearTimeout(this.timer);
-      this.timer = null;
+      this.timer = undefined;
       this.setState(ConnState.OFFLINE);
     }
     if (this.socket) this.socket.close();
-    else if (!hold && this.timer === null) this.open();
+    else if (!hold && this.timer === undefined) this.open();
   }
 
   reconnectNow() {
@@ -101,7 +117,7 @@ export class Connection {
   }
 
   open() {
-    this.timer = null;
+    this.timer = undefined;
     if (this.held || this.state === ConnState.INVALID) return;
     const socket = new WebSocket(this.url);
     socket.binaryType = "arraybuffer";
@@ -118,6 +134,7 @@ export class Connection {
     });
   }
 
+  /** @param {unknown} data */
   receive(data) {
     let frames;
     try {
@@ -130,6 +147,7 @@ export class Connection {
     for (const frame of frames) this.onFrame(frame);
   }
 
+  /** @param {number} code */
   lost(code) {
     this.socket = null;
     this.joined = false;
@@ -146,6 +164,7 @@ export class Connection {
     this.timer = setTimeout(() => this.open(), backoffDelay(this.attempt));
   }
 
+  /** @returns {ConnStateName} */
   lostState() {
     if (this.state === ConnState.INVALID) return ConnState.INVALID;
     if (this.ready) return ConnState.CONNECTED;
@@ -153,6 +172,7 @@ export class Connection {
     return offline ? ConnState.OFFLINE : ConnState.RECONNECTING;
   }
 
+  /** @param {ConnStateName} state */
   setState(state) {
     this.state = state;
     this.onState({ state, attempt: this.attempt });

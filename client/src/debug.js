@@ -13,6 +13,10 @@
 
 import { agendaOrder } from "./order.js";
 
+/**
+ * @param {import("./session.js").Session} session
+ * @param {import("./model.js").State} state
+ */
 function snapshot(session, state) {
   const ordered = agendaOrder(state.items.values());
   return {

@@ -25,11 +25,6 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
-export function clear(el) {
-  while (el.firstChild) el.firstChild.remove();
-  return el;
-}
-
 export function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
 }
@@ -57,5 +52,5 @@ export function placeChildren(parent, nodes) {
     if (current !== node) parent.insertBefore(node, current ?? null);
   });
   while (parent.children.length > nodes.length) parent.lastElementChild.remove();
-  if (focused && focused !== document.activeElement && focused.isConnected) focused.focus();
+  if (focused instanceof HTMLElement && focused !== document.activeElement && focused.isConnected) focused.focus();
 }

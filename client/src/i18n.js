@@ -9,8 +9,13 @@ import { remembered } from "./storage.js";
 import { en } from "./lang/en.js";
 import { nl } from "./lang/nl.js";
 
+/**
+ * @typedef {string | ((vars: Record<string, any>) => string)} Text
+ * @typedef {Record<string, Text>} Dictionary
+ */
+
+/** @type {Record<string, Dictionary>} */
 const DICTIONARIES = { en, nl };
-export const LANGUAGES = Object.keys(DICTIONARIES);
 
 let current = initialLanguage();
 const listeners = new Set();
@@ -30,6 +35,7 @@ export function locale() {
   return current === "nl" ? "nl-NL" : "en-GB";
 }
 
+/** @param {string} next */
 export function setLang(next) {
   if (!(next in DICTIONARIES) || next === current) return;
   current = next;
@@ -44,6 +50,12 @@ export function onLangChange(listener) {
   return () => listeners.delete(listener);
 }
 
+/**
+ * The text of `key` in the current language (English when missing), with {placeholders} filled.
+ * @param {string} key
+ * @param {Record<string, any>} [vars]
+ * @returns {string}
+ */
 export function t(key, vars = {}) {
   const entry = DICTIONARIES[current][key] ?? DICTIONARIES.en[key];
   if (entry === undefined) {
@@ -54,6 +66,7 @@ export function t(key, vars = {}) {
   return entry.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
 
+/** @param {string} key */
 export function has(key) {
   return key in DICTIONARIES[current] || key in DICTIONARIES.en;
 }

@@ -4,13 +4,38 @@
 // Items are replaced (never mutated) when they change, so a view can tell
 // "this item changed" by identity.
 
+/**
+ * @typedef {"buyer" | "seller"} Party
+ * @typedef {{id: string, title: string, buyer_org: string, seller_org: string,
+ *   currency: string, neutral: boolean, created_at: number}} Room
+ * @typedef {{id: string, label: string}} Option
+ * @typedef {{value: number, cost: number}} Figures
+ * @typedef {{value: number, cost: number, note: string}} PrivateRecord
+ * @typedef {{party: string, before: Figures, after: Figures, seq: number}} Revision
+ * @typedef {{id: string, kind: string, title: string, description: string, options: Option[],
+ *   position: string, parked: boolean, agreed: Record<string, boolean>,
+ *   consent: Record<string, boolean>, revealed: boolean, figures: Record<string, Figures>,
+ *   revisions: Revision[]}} Item
+ * @typedef {{room: Room | null, items: Map<string, Item>, private: Map<string, PrivateRecord>}} State
+ * @typedef {{room: Room | null, items: Item[], private: Record<string, PrivateRecord>}} WireView
+ *   the `view` of a welcome frame
+ * @typedef {{type: "event", seq: number, at: number, actor: {role: string, name: string} | null,
+ *   op: string | null, vis: number, name: string, data: Record<string, any>}} EventFrame
+ */
+
+/** @type {Party[]} */
 export const PARTIES = ["buyer", "seller"];
 
+/** @returns {State} */
 export function emptyState() {
   return { room: null, items: new Map(), private: new Map() };
 }
 
-/** The state a welcome's `view` describes. */
+/**
+ * The state a welcome's `view` describes.
+ * @param {WireView} view
+ * @returns {State}
+ */
 export function stateFromView(view) {
   const state = emptyState();
   state.room = view.room;
@@ -19,6 +44,12 @@ export function stateFromView(view) {
   return state;
 }
 
+/**
+ * A fresh item from the data of an `item.added` event (or an `item.add` command).
+ * @param {{item_id: string, kind: string, title: string, description?: string,
+ *   options?: Option[], position: string}} data
+ * @returns {Item}
+ */
 export function newItem(data) {
   return {
     id: data.item_id,
@@ -36,11 +67,19 @@ export function newItem(data) {
   };
 }
 
+/**
+ * Replace item `id` (if present) by a copy with `change(item)` merged in.
+ * @param {State} state
+ * @param {string} id
+ * @param {(item: Item) => Partial<Item>} change
+ */
 function patch(state, id, change) {
   const item = state.items.get(id);
   if (item) state.items.set(id, { ...item, ...change(item) });
 }
 
+// Event data arrives checked against the shared schema (`events` in schema.json).
+/** @type {Record<string, (state: State, d: any, event: EventFrame) => void>} */
 const APPLY = {
   "room.created": (state, d, event) => {
     state.room = {
@@ -79,7 +118,11 @@ const APPLY = {
     })),
 };
 
-/** Fold one (schema-valid) event frame into `state`, in place. */
+/**
+ * Fold one (schema-valid) event frame into `state`, in place.
+ * @param {State} state
+ * @param {EventFrame} event
+ */
 export function applyEvent(state, event) {
   APPLY[event.name]?.(state, event.data, event);
 }

@@ -2,7 +2,11 @@
 
 import { locale } from "./i18n.js";
 
-/** Minor units as a plain decimal string: (12345, 2) → "123.45", (-5, 2) → "-0.05". */
+/**
+ * Minor units as a plain decimal string: (12345, 2) → "123.45", (-5, 2) → "-0.05".
+ * @param {number} units
+ * @param {number} decimals
+ */
 export function unitsToDecimal(units, decimals) {
   const negative = units < 0;
   const digits = String(negative ? -units : units).padStart(decimals + 1, "0");
@@ -11,9 +15,15 @@ export function unitsToDecimal(units, decimals) {
   return `${negative ? "-" : ""}${whole}${fraction}`;
 }
 
+/** @type {Map<string, Intl.NumberFormat>} */
 const formatters = new Map();
 
-/** Units formatted as money in the current UI language, e.g. "€ 1.234,50" or "€1,234.50". */
+/**
+ * Units formatted as money in the current UI language, e.g. "€ 1.234,50" or "€1,234.50".
+ * @param {number} units
+ * @param {string} currency
+ * @param {number} decimals
+ */
 export function formatMoney(units, currency, decimals) {
   const key = `${locale()}|${currency}|${decimals}`;
   let nf = formatters.get(key);
@@ -27,10 +37,15 @@ export function formatMoney(units, currency, decimals) {
     formatters.set(key, nf);
   }
   // Intl formats a decimal string exactly; a Number could lose cents on huge totals.
-  return nf.format(unitsToDecimal(units, decimals));
+  return nf.format(/** @type {any} */ (unitsToDecimal(units, decimals)));
 }
 
-/** Units as the text to put back in an amount input ("1234,50" in Dutch). */
+/**
+ * Units as the text to put back in an amount input ("1234,50" in Dutch).
+ * @param {number} units
+ * @param {number} decimals
+ * @param {string} lang
+ */
 export function unitsToInput(units, decimals, lang) {
   const text = unitsToDecimal(units, decimals);
   return lang === "nl" ? text.replace(".", ",") : text;
@@ -40,15 +55,21 @@ const AMOUNT = /^(-?)([0-9]+)(?:[.,]([0-9]+))?$/;
 
 /**
  * The server's amount grammar (digits, one optional '.' or ',', optional '-'),
- * for optimistic display only: the server decides. Returns units or null.
+ * for optimistic display only: the server decides. Returns units, or null for
+ * text the server would refuse (including amounts beyond `maxUnits`, the
+ * schema's `limits.max_amount_units`).
+ * @param {string} text
+ * @param {number} decimals
+ * @param {{allowNegative: boolean, maxUnits: number}} options
+ * @returns {number | null}
  */
-export function parseAmount(text, decimals, { allowNegative }) {
+export function parseAmount(text, decimals, { allowNegative, maxUnits }) {
   const match = AMOUNT.exec(text.trim());
   if (!match) return null;
   const [, sign, whole, fraction = ""] = match;
   if (sign && !allowNegative) return null;
   if (fraction.length > decimals) return null;
   const units = Number(`${whole}${fraction.padEnd(decimals, "0")}`);
-  if (!Number.isSafeInteger(units) || units > 999999999999) return null;
+  if (!Number.isSafeInteger(units) || units > maxUnits) return null;
   return sign ? -units : units;
 }

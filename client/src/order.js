@@ -2,14 +2,26 @@
 
 import { generateKeyBetween } from "/vendor/fractional-indexing/src/index.js";
 
+/** @typedef {{id: string, position: string}} Placed anything with an agenda position */
+
+/** @param {string} a @param {string} b */
 const compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Items in agenda order. Keys and ids are ASCII, so JS string order equals Python's. */
+/**
+ * Items in agenda order. Keys and ids are ASCII, so JS string order equals Python's.
+ * @template {Placed} T
+ * @param {Iterable<T>} items
+ * @returns {T[]}
+ */
 export function agendaOrder(items) {
   return [...items].sort((a, b) => compare(a.position, b.position) || compare(a.id, b.id));
 }
 
-/** A key after every item (for a new item at the end of the agenda). */
+/**
+ * A key after every item (for a new item at the end of the agenda).
+ * @param {Iterable<Placed>} items
+ * @returns {string}
+ */
 export function keyAtEnd(items) {
   const last = agendaOrder(items).at(-1);
   return generateKeyBetween(last ? last.position : null, null);
@@ -19,6 +31,10 @@ export function keyAtEnd(items) {
  * The key that moves list[index] one place up (delta -1) or down (+1) within
  * `list`, or null if it is already at that end. Parked items elsewhere in the
  * global order don't matter: only the new neighbours' keys do.
+ * @param {Placed[]} list items in agenda order
+ * @param {number} index
+ * @param {-1 | 1} delta
+ * @returns {string | null}
  */
 export function keyForMove(list, index, delta) {
   const target = index + delta;

@@ -8,10 +8,19 @@
 import { newItem } from "./model.js";
 import { parseAmount } from "./money.js";
 
+/**
+ * @typedef {import("./model.js").State} State
+ * @typedef {import("./model.js").Option} Option
+ * @typedef {{op: string, name: string, args: Record<string, any>}} Op a command sent but not confirmed
+ * @typedef {State & {pendingFigures: ReadonlySet<string>}} Projected
+ */
+
+/** @type {ReadonlySet<string>} */
 const NONE = new Set();
 
 export class PendingOps {
   constructor() {
+    /** @type {Op[]} */
     this.ops = [];
   }
 
@@ -19,20 +28,27 @@ export class PendingOps {
     return this.ops.length;
   }
 
+  /** @param {Op} op */
   add(op) {
     this.ops.push(op);
   }
 
-  /** Remove and return the op with this id (undefined if not pending). */
+  /**
+   * Remove and return the op with this id (undefined if not pending).
+   * @param {string} opId
+   * @returns {Op | undefined}
+   */
   take(opId) {
     const index = this.ops.findIndex((op) => op.op === opId);
     return index < 0 ? undefined : this.ops.splice(index, 1)[0];
   }
 
+  /** @param {string} opId */
   has(opId) {
     return this.ops.some((op) => op.op === opId);
   }
 
+  /** @returns {Op[]} */
   list() {
     return [...this.ops];
   }
@@ -41,13 +57,22 @@ export class PendingOps {
 /**
  * What to render: `state` with `ops` applied in order. Copy-on-write: items
  * untouched by a pending op keep their identity. `models` are the default
- * relationship-model options the server announced in its welcome.
+ * relationship-model options the server announced in its welcome;
+ * `maxUnits` is the schema's largest amount (`limits.max_amount_units`).
+ * @param {State} state
+ * @param {Op[]} ops
+ * @param {string | null} role
+ * @param {number} decimals
+ * @param {Option[]} models
+ * @param {number} maxUnits
+ * @returns {Projected}
  */
-export function project(state, ops, role, decimals, models = []) {
+export function project(state, ops, role, decimals, models, maxUnits) {
   if (!ops.length) return { ...state, pendingFigures: NONE };
   const items = new Map(state.items);
   const privates = new Map(state.private);
   const pendingFigures = new Set();
+  /** @param {string} id @param {(item: import("./model.js").Item) => Partial<import("./model.js").Item>} change */
   const update = (id, change) => {
     const item = items.get(id);
     if (item) items.set(id, { ...item, ...change(item) });
@@ -57,7 +82,8 @@ export function project(state, ops, role, decimals, models = []) {
       case "item.add":
         if (!items.has(args.item_id)) {
           const options = args.options ?? (args.kind === "relationship" ? models : []);
-          items.set(args.item_id, newItem({ ...args, options, position: args.position ?? "zz" }));
+          const data = { item_id: args.item_id, kind: args.kind, title: args.title, description: args.description };
+          items.set(args.item_id, newItem({ ...data, options, position: args.position ?? "zz" }));
         }
         break;
       case "item.edit": {
@@ -72,20 +98,22 @@ export function project(state, ops, role, decimals, models = []) {
         update(args.item_id, () => ({ parked: args.parked }));
         break;
       case "item.agree":
-        update(args.item_id, (item) => ({ agreed: { ...item.agreed, [role]: args.agreed } }));
+        if (role) update(args.item_id, (item) => ({ agreed: { ...item.agreed, [role]: args.agreed } }));
         break;
       case "item.delete":
         items.delete(args.item_id);
         break;
       case "consent.set":
-        update(args.item_id, (item) =>
-          item.revealed ? {} : { consent: { ...item.consent, [role]: args.consent } },
-        );
+        if (role) {
+          update(args.item_id, (item) =>
+            item.revealed ? {} : { consent: { ...item.consent, [role]: args.consent } },
+          );
+        }
         break;
       case "figures.set": {
         pendingFigures.add(args.item_id);
-        const value = parseAmount(args.value, decimals, { allowNegative: true });
-        const cost = parseAmount(args.cost, decimals, { allowNegative: false });
+        const value = parseAmount(args.value, decimals, { allowNegative: true, maxUnits });
+        const cost = parseAmount(args.cost, decimals, { allowNegative: false, maxUnits });
         if (value !== null && cost !== null) {
           const note = args.note ?? privates.get(args.item_id)?.note ?? "";
           privates.set(args.item_id, { value, cost, note });

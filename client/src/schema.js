@@ -201,7 +201,12 @@ function dispatch(table, frame, what) {
   return kind;
 }
 
-/** Build the validators from the parsed schema document. */
+/** @typedef {ReturnType<typeof createValidator>} Validator */
+
+/**
+ * Build the validators from the parsed schema document.
+ * @param {Record<string, any>} schema
+ */
 export function createValidator(schema) {
   const compiler = new Compiler(schema.types);
   const client = frames(compiler, schema.client, ["type"]);
@@ -210,18 +215,13 @@ export function createValidator(schema) {
   const events = frames(compiler, schema.events, []);
   const http = frames(compiler, schema.http, []);
   return {
-    schema,
     limits: schema.limits,
     currencies: schema.currencies,
-    commandNames: Object.keys(schema.commands),
     /** Validate a client→server frame (and a command's args); return its type. */
     checkClientFrame(frame) {
       const kind = dispatch(client, frame, "client frame");
       if (kind === "cmd") commands[frame.name](frame.args, "args");
       return kind;
-    },
-    checkCommandArgs(name, args) {
-      commands[name](args, "args");
     },
     /** Validate a server→client frame; return its type. */
     checkServerFrame(frame) {
@@ -234,12 +234,12 @@ export function createValidator(schema) {
      * Returns the frames, in order.
      */
     checkServerMessage(message) {
-      const frames = Array.isArray(message) ? message : [message];
+      const list = Array.isArray(message) ? message : [message];
       if (Array.isArray(message) && (message.length === 0 || message.length > schema.limits.max_batch_frames)) {
         throw new SchemaViolation("", "a batch holds 1 to max_batch_frames frames");
       }
-      for (const frame of frames) this.checkServerFrame(frame);
-      return frames;
+      for (const frame of list) this.checkServerFrame(frame);
+      return list;
     },
     checkHttp(name, body) {
       http[name](body, "");

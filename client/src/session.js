@@ -13,30 +13,50 @@ import { applyEvent, emptyState, stateFromView } from "./model.js";
 import { PendingOps, project } from "./pending.js";
 
 export class Session {
+  /**
+   * @param {object} options
+   * @param {import("./schema.js").Validator} options.validator
+   * @param {string} options.token
+   * @param {string} options.name
+   * @param {string} [options.url]
+   */
   constructor({ validator, token, name, url = defaultUrl() }) {
     this.validator = validator;
     this.token = token;
     this.name = name;
     this.nextOp = opIdFactory();
+    /** @type {import("./model.js").State} */
     this.confirmed = emptyState();
     this.pending = new PendingOps();
+    /** @type {{id: string, role: string, name: string, editing: string | null} | null} */
     this.you = null;
+    /** @type {string | null} */
     this.logId = null;
     this.lastSeq = 0;
+    /** @type {number | null} */
     this.resumeTo = null;
     this.decimals = 2;
     // The method's vocabulary the server announces in its welcome (relationship models).
+    /** @type {{relationship_models: import("./model.js").Option[]}} */
     this.method = { relationship_models: [] };
+    /** @type {{id: string, role: string, name: string, editing: string | null}[]} */
     this.members = [];
+    /** @type {{shared: any, preview: any} | null} */
     this.split = null;
+    /** @type {string | null} */
     this.editing = null;
+    /** @type {{state: import("./connection.js").ConnStateName, attempt: number}} */
     this.conn = { state: ConnState.CONNECTING, attempt: 0 };
     this.joinedOnce = false;
     // Per item: the last refusal of a figures.set / consent.set, shown next to the field.
+    /** @type {Map<string, Record<string, any>>} */
     this.fieldErrors = new Map();
+    /** @type {Set<() => void>} */
     this.listeners = new Set();
+    /** @type {Set<(error: Record<string, any>) => void>} */
     this.errorListeners = new Set();
     this.version = 0;
+    /** @type {{version: number, state: import("./pending.js").Projected} | null} */
     this.projected = null;
     this.connection = new Connection({
       url,
@@ -68,10 +88,20 @@ export class Session {
     return this.confirmed.room;
   }
 
-  /** The state to render: confirmed state with the pending ops applied on top. */
+  /**
+   * The state to render: confirmed state with the pending ops applied on top.
+   * @returns {import("./pending.js").Projected}
+   */
   view() {
     if (this.projected?.version !== this.version) {
-      const state = project(this.confirmed, this.pending.list(), this.role, this.decimals, this.method.relationship_models);
+      const state = project(
+        this.confirmed,
+        this.pending.list(),
+        this.role,
+        this.decimals,
+        this.method.relationship_models,
+        this.validator.limits.max_amount_units,
+      );
       this.projected = { version: this.version, state };
     }
     return this.projected.state;
@@ -100,7 +130,7 @@ export class Session {
     try {
       this.validator.checkClientFrame(frame);
     } catch (error) {
-      this.emitError({ op: null, code: "invalid_frame", message: error.message });
+      this.emitError({ op: null, code: "invalid_frame", message: error instanceof Error ? error.message : String(error) });
       return false;
     }
     this.pending.add(op);

@@ -1,39 +1,47 @@
-// localStorage / sessionStorage wrappers that never throw (private mode, quotas).
+// localStorage / sessionStorage wrappers that never throw (private mode, quotas,
+// storage blocked: then even reading the `localStorage` global throws).
 
 const PREFIX = "valueroom.";
 
+/** @typedef {() => Storage} StorageRef the storage, looked up only inside the try */
+
+/** @param {StorageRef} store @param {string} key @returns {string | null} */
 function read(store, key) {
   try {
-    return store.getItem(PREFIX + key);
+    return store().getItem(PREFIX + key);
   } catch {
     return null;
   }
 }
 
+/** @param {StorageRef} store @param {string} key @param {string | null} value */
 function write(store, key, value) {
   try {
-    if (value === null) store.removeItem(PREFIX + key);
-    else store.setItem(PREFIX + key, value);
+    if (value === null) store().removeItem(PREFIX + key);
+    else store().setItem(PREFIX + key, value);
   } catch {
     /* storage unavailable: the value just isn't remembered */
   }
 }
 
+const local = () => localStorage;
+const tab = () => sessionStorage;
+
 export const remembered = {
-  name: () => read(localStorage, "name") ?? "",
-  setName: (name) => write(localStorage, "name", name),
-  lang: () => read(localStorage, "lang"),
-  setLang: (lang) => write(localStorage, "lang", lang),
+  name: () => read(local, "name") ?? "",
+  setName: (name) => write(local, "name", name),
+  lang: () => read(local, "lang"),
+  setLang: (lang) => write(local, "lang", lang),
   /** The token for a room: this tab's first (two tabs may hold different roles), else the last one used. */
-  token: (roomId) => read(sessionStorage, `token.${roomId}`) ?? read(localStorage, `token.${roomId}`),
+  token: (roomId) => read(tab, `token.${roomId}`) ?? read(local, `token.${roomId}`),
   setToken(roomId, token) {
-    write(sessionStorage, `token.${roomId}`, token);
-    write(localStorage, `token.${roomId}`, token);
-    write(localStorage, "lastRoom", roomId);
+    write(tab, `token.${roomId}`, token);
+    write(local, `token.${roomId}`, token);
+    write(local, "lastRoom", roomId);
   },
   forgetToken(roomId) {
-    write(sessionStorage, `token.${roomId}`, null);
-    write(localStorage, `token.${roomId}`, null);
+    write(tab, `token.${roomId}`, null);
+    write(local, `token.${roomId}`, null);
   },
-  lastRoom: () => read(localStorage, "lastRoom"),
+  lastRoom: () => read(local, "lastRoom"),
 };

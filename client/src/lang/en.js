@@ -1,7 +1,9 @@
 // English texts. Keys are grouped by the view that uses them.
 
-const plural = (count, one, many) => (count === 1 ? one : many).replace("{count}", count);
+/** @param {number} count @param {string} one @param {string} many */
+const plural = (count, one, many) => (count === 1 ? one : many).replace("{count}", String(count));
 
+/** @type {import("../i18n.js").Dictionary} */
 export const en = {
   "brand.tagline": "Grow the pie together, then split it fairly",
   "lang.other": "Nederlands",

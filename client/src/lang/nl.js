@@ -1,8 +1,11 @@
 // Nederlandse teksten. Dezelfde sleutels als en.js.
 
-const plural = (count, one, many) => (count === 1 ? one : many).replace("{count}", count);
+/** @param {number} count @param {string} one @param {string} many */
+const plural = (count, one, many) => (count === 1 ? one : many).replace("{count}", String(count));
+/** @param {string} text */
 const cap = (text) => `${text[0].toUpperCase()}${text.slice(1)}`;
 
+/** @type {import("../i18n.js").Dictionary} */
 export const nl = {
   "brand.tagline": "Samen de taart groter maken, dan eerlijk delen",
   "lang.other": "English",
@@ -185,7 +188,7 @@ export const nl = {
   "consent.registerFirst": "Registreer eerst je cijfers.",
   "consent.revealed": "Zichtbaar voor beide partijen",
 
-  "figures.privateTo": ({ party }) => `Alleen jouw team (${party}) ziet dit`,
+  "figures.privateTo": "Alleen jouw team ({party}) ziet dit",
   "figures.value": "Waarde",
   "figures.cost": "Kosten",
   "figures.own": "Eigen saldo",
@@ -227,7 +230,7 @@ export const nl = {
   "split.col.own": ({ party }) => `Eigen saldo ${party}`,
   "split.col.netSettlement": "Gecreëerde waarde · verrekening",
 
-  "preview.heading": ({ party }) => `Vertrouwelijke voorvertoning: alleen jouw team (${party}) ziet dit`,
+  "preview.heading": "Vertrouwelijke voorvertoning: alleen jouw team ({party}) ziet dit",
   "preview.lead": "Je eigen cijfers voor elk onderwerp dat je registreerde; die van de andere partij alleen waar zichtbaar gemaakt.",
   "preview.empty": "Registreer cijfers om je voorvertoning te zien.",
   "preview.partial": "andere partij onbekend, telt als 0",

@@ -11,6 +11,7 @@ import { orgOf } from "./header.js";
 import { ItemView, KINDS } from "./item.js";
 
 export class AgendaView {
+  /** @param {import("../session.js").Session} session */
   constructor(session) {
     this.session = session;
     this.views = new Map();
@@ -64,6 +65,7 @@ export class AgendaView {
   trackEditing() {
     const report = () => {
       const field = document.activeElement?.closest?.("input, textarea, select");
+      /** @type {HTMLElement | null} */
       const card = field && !field.closest(".private-panel") ? field.closest("[data-testid=item]") : null;
       this.session.setEditing(card && this.el.contains(card) ? card.dataset.itemId : null);
     };

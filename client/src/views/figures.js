@@ -186,7 +186,7 @@ export class FiguresPanel {
   showError(message, field = null) {
     this.error.hidden = !message;
     setText(this.error, message ?? "");
-    for (const [name, { el }] of [["value", this.value], ["cost", this.cost]]) {
+    for (const [name, { el }] of /** @type {const} */ ([["value", this.value], ["cost", this.cost]])) {
       if (message && field === name) el.setAttribute("aria-invalid", "true");
       else el.removeAttribute("aria-invalid");
     }

@@ -5,6 +5,7 @@ import { h, setData, setText } from "../dom.js";
 import { t, tr } from "../i18n.js";
 
 export class RoomHeader {
+  /** @param {import("../session.js").Session} session */
   constructor(session) {
     this.session = session;
     this.title = h("h1", { class: "room-title", testid: "room-title" });

@@ -87,7 +87,7 @@ function createForm(validator, onCreated) {
     try {
       validator.checkHttp("create_room", body);
     } catch (violation) {
-      showError(error, "create.error.invalid", { detail: violation.message });
+      showError(error, "create.error.invalid", { detail: violation instanceof Error ? violation.message : String(violation) });
       return;
     }
     submit.disabled = true;

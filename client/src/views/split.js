@@ -16,6 +16,7 @@ export function transferText(line, money) {
 }
 
 export class SplitView {
+  /** @param {import("../session.js").Session} session */
   constructor(session) {
     this.session = session;
     this.canvas = h("canvas", { testid: "split-chart", attrs: { role: "img" } });

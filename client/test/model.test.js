@@ -1,0 +1,144 @@
+// The confirmed state: a pure fold of welcome views and event frames (src/model.js).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { applyEvent, emptyState, newItem, stateFromView } from "../src/model.js";
+
+let seq = 0;
+/**
+ * An event frame as the server sends it.
+ * @param {string} name
+ * @param {Record<string, any>} data
+ * @returns {import("../src/model.js").EventFrame}
+ */
+function ev(name, data, { op = null, at = 1_000 } = {}) {
+  seq += 1;
+  return { type: "event", seq, at, actor: { role: "buyer", name: "Bea" }, op, vis: 7, name, data };
+}
+
+/** @param {import("../src/model.js").EventFrame[]} events */
+function fold(events) {
+  const state = emptyState();
+  for (const event of events) applyEvent(state, event);
+  return state;
+}
+
+const created = ev(
+  "room.created",
+  { id: "r1", title: "Deal", buyer_org: "B", seller_org: "S", currency: "EUR", neutral: true },
+  { at: 42 },
+);
+const added = (id, position = "a0", extra = {}) =>
+  ev("item.added", { item_id: id, kind: "term", title: id.toUpperCase(), description: "", options: [], position, ...extra });
+
+test("room.created sets the room, its time taken from the event", () => {
+  const state = fold([created]);
+  assert.deepEqual(state.room, {
+    id: "r1", title: "Deal", buyer_org: "B", seller_org: "S", currency: "EUR", neutral: true, created_at: 42,
+  });
+});
+
+test("item.added creates an item with nobody agreed, nothing consented, nothing revealed", () => {
+  const state = fold([created, added("x", "a1")]);
+  assert.deepEqual(state.items.get("x"), {
+    id: "x", kind: "term", title: "X", description: "", options: [], position: "a1", parked: false,
+    agreed: { buyer: false, seller: false }, consent: { buyer: false, seller: false },
+    revealed: false, figures: {}, revisions: [],
+  });
+});
+
+test("item.edited changes only the fields it names (last writer wins per property)", () => {
+  const state = fold([created, added("x"), ev("item.edited", { item_id: "x", title: "New" })]);
+  const item = state.items.get("x");
+  assert.equal(item?.title, "New");
+  assert.equal(item?.kind, "term");
+  const again = fold([created, added("x"), ev("item.edited", { item_id: "x", description: "D", options: [{ id: "o", label: "O" }] })]);
+  assert.equal(again.items.get("x")?.title, "X");
+  assert.deepEqual(again.items.get("x")?.options, [{ id: "o", label: "O" }]);
+});
+
+test("a changed item is replaced, an untouched one keeps its identity", () => {
+  const state = fold([created, added("x"), added("y", "a1")]);
+  const [x, y] = [state.items.get("x"), state.items.get("y")];
+  applyEvent(state, ev("item.moved", { item_id: "x", position: "a2" }));
+  assert.notEqual(state.items.get("x"), x);
+  assert.equal(x?.position, "a0", "the old object is not mutated");
+  assert.equal(state.items.get("x")?.position, "a2");
+  assert.equal(state.items.get("y"), y);
+});
+
+test("park, agree and consent are per item and per party", () => {
+  const state = fold([
+    created,
+    added("x"),
+    ev("item.parked", { item_id: "x", parked: true }),
+    ev("item.agreed", { item_id: "x", party: "seller", agreed: true }),
+    ev("consent.changed", { item_id: "x", party: "buyer", consent: true }),
+  ]);
+  const item = state.items.get("x");
+  assert.equal(item?.parked, true);
+  assert.deepEqual(item?.agreed, { buyer: false, seller: true });
+  assert.deepEqual(item?.consent, { buyer: true, seller: false });
+});
+
+test("item.deleted removes the item and the party's own figures for it", () => {
+  const state = fold([
+    created,
+    added("x"),
+    ev("figures.registered", { item_id: "x", party: "buyer", value: 5, cost: 1, note: "n" }),
+    ev("item.deleted", { item_id: "x" }),
+  ]);
+  assert.equal(state.items.has("x"), false);
+  assert.equal(state.private.has("x"), false);
+});
+
+test("figures.registered replaces the private record; the reveal and revisions are public", () => {
+  const state = fold([
+    created,
+    added("x"),
+    ev("figures.registered", { item_id: "x", party: "buyer", value: 5, cost: 1, note: "first" }),
+    ev("figures.registered", { item_id: "x", party: "buyer", value: 7, cost: 2, note: "second" }),
+  ]);
+  assert.deepEqual(state.private.get("x"), { value: 7, cost: 2, note: "second" });
+  applyEvent(state, ev("item.revealed", { item_id: "x", buyer: { value: 7, cost: 2 }, seller: { value: 3, cost: 9 } }));
+  const revise = ev("figures.revised", {
+    item_id: "x", party: "seller", before: { value: 3, cost: 9 }, after: { value: 4, cost: 9 },
+  });
+  applyEvent(state, revise);
+  const item = state.items.get("x");
+  assert.equal(item?.revealed, true);
+  assert.deepEqual(item?.figures, { buyer: { value: 7, cost: 2 }, seller: { value: 4, cost: 9 } });
+  assert.deepEqual(item?.revisions, [
+    { party: "seller", before: { value: 3, cost: 9 }, after: { value: 4, cost: 9 }, seq: revise.seq },
+  ]);
+});
+
+test("events about an unknown item change nothing and do not throw", () => {
+  const state = fold([created, added("x")]);
+  const before = structuredClone([...state.items]);
+  applyEvent(state, ev("item.edited", { item_id: "ghost", title: "Boo" }));
+  applyEvent(state, ev("item.moved", { item_id: "ghost", position: "a5" }));
+  assert.deepEqual([...state.items], before);
+});
+
+test("a welcome view gives the state that folding the same events gives", () => {
+  const events = [
+    created,
+    added("x"),
+    added("y", "a1"),
+    ev("figures.registered", { item_id: "y", party: "buyer", value: 5, cost: 1, note: "" }),
+  ];
+  const folded = fold(events);
+  const view = {
+    room: folded.room,
+    items: [...folded.items.values()].map((item) => structuredClone(item)),
+    private: Object.fromEntries(folded.private),
+  };
+  assert.deepEqual(stateFromView(view), folded);
+});
+
+test("newItem fills defaults for a command's optional fields", () => {
+  const item = newItem({ item_id: "z", kind: "question", title: "Why?", position: "a3" });
+  assert.equal(item.description, "");
+  assert.deepEqual(item.options, []);
+});
