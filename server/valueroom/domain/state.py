@@ -212,7 +212,9 @@ def _figures_revised(view: View, event: Event) -> None:
             "party": d["party"],
             "before": dict(d["before"]),
             "after": dict(d["after"]),
-            "seq": event.seq,
+            # This view's own number for the event (``apply`` counts it next),
+            # never the log's: that would tell how many events others saw.
+            "seq": view.seq + 1,
         }
     )
 
