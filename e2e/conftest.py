@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from e2e.room import RoomPage
+from e2e.room import WAIT_MS, RoomPage
+from tests.timing import timeout
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,7 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-START_TIMEOUT_S = 20.0
+START_TIMEOUT_S = timeout(20)
 
 
 def _free_port() -> int:
@@ -81,7 +82,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=timeout(10))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -113,7 +114,7 @@ def new_page(browser: Browser) -> Iterator[NewPage]:
 
     def make(locale: str = "en-US") -> Page:
         context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(WAIT_MS)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))

@@ -15,9 +15,11 @@ from typing import Any
 import msgpack
 from playwright.sync_api import Locator, Page, WebSocket, expect
 
+from tests.timing import timeout
+
 __all__ = ["FrameLog", "RoomPage", "create_room"]
 
-WAIT_MS = 10_000
+WAIT_MS = int(timeout(10) * 1000)
 
 
 def create_room(base: str, **fields: Any) -> dict[str, Any]:
@@ -26,7 +28,7 @@ def create_room(base: str, **fields: Any) -> dict[str, Any]:
     request = urllib.request.Request(
         f"{base}/api/rooms", data=body, headers={"Content-Type": "application/json"}
     )
-    with urllib.request.urlopen(request, timeout=5) as response:
+    with urllib.request.urlopen(request, timeout=timeout(5)) as response:
         result: dict[str, Any] = json.load(response)
         return result
 

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from e2e.conftest import JoinRoom, NewPage
 from e2e.room import FrameLog, create_room
+from tests.timing import timeout
 
 pytestmark = pytest.mark.browser
 
@@ -76,16 +77,24 @@ def test_concurrent_reorders_converge_to_the_server_order(server: str, join: Joi
 
     # Both click at the same instant: the buyer moves A down and the seller
     # moves D up, so both aim for the same gap (between B and C) with the same key.
-    click_at = """([id, testid, at]) => setTimeout(() => document.querySelector(
-        `[data-testid="item"][data-item-id="${id}"] [data-testid="${testid}"]`).click(),
-        at - Date.now())"""
+    # Each page schedules its click for one shared instant (a little ahead, so
+    # both are scheduled before it comes) and flags when it has clicked.
+    click_at = """([id, testid, at]) => {
+        window.clicked = false;
+        setTimeout(() => {
+            document.querySelector(
+                `[data-testid="item"][data-item-id="${id}"] [data-testid="${testid}"]`).click();
+            window.clicked = true;
+        }, at - Date.now());
+    }"""
+    ahead_ms = int(timeout(0.3) * 1000)
 
     def both_click(buyer_move: tuple[str, str], seller_move: tuple[str, str]) -> None:
-        at = buyer.page.evaluate("Date.now() + 300")
+        at = buyer.page.evaluate(f"Date.now() + {ahead_ms}")
         buyer.page.evaluate(click_at, [*buyer_move, at])
         seller.page.evaluate(click_at, [*seller_move, at])
         for person in (buyer, seller):
-            person.page.wait_for_function("(at) => Date.now() > at + 20", arg=at)
+            person.page.wait_for_function("() => window.clicked")
             person.wait_settled()
 
     both_click((a, "move-down"), (d, "move-up"))

@@ -55,7 +55,14 @@ def test_seller_never_receives_buyer_figures_before_reveal_and_both_see_the_same
     )
     buyer.wait_settled()
     seller.wait_settled()
-    seller.page.wait_for_timeout(300)  # let any stray frame arrive before we look
+    # The buyer's consent was its last command: every frame the server queued
+    # for the seller before it has arrived once the seller has that event.
+    seller_frames.wait_for(
+        seller.page,
+        lambda: any(
+            e["data"].get("party") == "buyer" for e in seller_frames.events("consent.changed")
+        ),
+    )
 
     # Before the reveal: not one byte of the buyer's figures reached the seller's page.
     assert seller_frames.frames, "the frame capture saw nothing"

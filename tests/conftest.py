@@ -9,7 +9,20 @@ import pytest
 import redis
 
 from tests.redisproc import running_redis
+from tests.timing import FACTOR
 from valueroom.store import Store, open_store
+
+# --- Timeouts -----------------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Stretch pytest-timeout's per-test bound by the same factor as every other timeout."""
+    if FACTOR != 1:
+        ini = float(config.getini("timeout") or 0)
+        if ini and config.option.timeout is None:
+            config.option.timeout = ini * FACTOR
+
 
 # --- Redis ------------------------------------------------------------------
 

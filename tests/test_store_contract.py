@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 import redis.asyncio
 
+from tests.timing import timeout
 from valueroom.domain.events import Actor, Event
 from valueroom.store import Conflict, RoomRecord, Store, StoreError, UnknownRoom, open_store
 from valueroom.store.redis import RedisStore
 
-WAIT = 5.0
+WAIT = timeout(5)
 ROOM = "r-7f3a"
 BUYER = Actor("buyer", "Anneke de Vries")
 SELLER = Actor("seller", "Søren Ødegård")
@@ -323,24 +324,44 @@ async def test_redis_store_wakes_subscriber_on_append_through_another_instance(
             await wakes.until(4)
 
 
+class Notices:
+    """A notice callback that records every payload it is given."""
+
+    def __init__(self) -> None:
+        self.seen: list[bytes] = []
+        self._changed = asyncio.Event()
+
+    def __call__(self, payload: bytes) -> None:
+        self.seen.append(payload)
+        self._changed.set()
+
+    async def until(self, payload: bytes) -> None:
+        async def wait() -> None:
+            while payload not in self.seen:
+                self._changed.clear()
+                await self._changed.wait()
+
+        await asyncio.wait_for(wait(), WAIT)
+
+
 @pytest.mark.redis
 async def test_redis_store_notices_reach_other_instances_but_not_the_log(redis_url: str) -> None:
     async with another(redis_url) as store, another(redis_url) as other:
         await room_with(store, 1)
-        seen: list[bytes] = []
+        first, second = Notices(), Notices()
         await store.subscribe(ROOM, Wakes())
-        store.listen(ROOM, seen.append)
+        store.listen(ROOM, first)
+        store.listen(ROOM, second)
         await other.notify(ROOM, b"presence payload")
-        for _ in range(100):
-            if seen:
-                break
-            await asyncio.sleep(0.02)
-        assert seen == [b"presence payload"]
+        await first.until(b"presence payload")
+        assert first.seen == [b"presence payload"]
         assert [e.seq for e in await store.read(ROOM)] == [1]
-        store.unlisten(ROOM, seen.append)
+        store.unlisten(ROOM, first)
         await other.notify(ROOM, b"again")
-        await asyncio.sleep(0.2)
-        assert seen == [b"presence payload"]
+        # One listener dispatches a channel's messages in order: once the
+        # callback still listening has "again", the other would have had it too.
+        await second.until(b"again")
+        assert first.seen == [b"presence payload"]
 
 
 async def test_sqlite_store_does_not_share_rooms(tmp_path: Path) -> None:

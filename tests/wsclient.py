@@ -2,7 +2,8 @@
 
 Every frame it receives is checked against the shared schema, and kept (a
 batch message is unpacked into its frames, in order), so a test can inspect
-everything a connection was ever sent.
+everything a connection was ever sent. Every wait is for a frame or the
+close, bounded by a timeout that ``tests.timing`` scales.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from tests.timing import timeout as scaled
 from valueroom.protocol.schema import check_server_message
 
 __all__ = ["WsClient"]
@@ -43,7 +45,12 @@ class WsClient:
     async def open(self) -> WsClient:
         headers = {"Origin": self.origin} if self.origin else None
         self.ws = await connect(
-            self.url, additional_headers=headers, compression=None, max_size=None
+            self.url,
+            additional_headers=headers,
+            compression=None,
+            max_size=None,
+            open_timeout=scaled(10),
+            close_timeout=scaled(10),
         )
         self._reader = asyncio.create_task(self._read())
         return self
@@ -103,6 +110,7 @@ class WsClient:
         return await self.reply(op)
 
     async def reply(self, op: str, timeout: float = 10) -> Frame:
+        """The ack or error for ``op`` (waiting at most ``timeout`` seconds, scaled)."""
         return await self.wait_for(
             lambda f: f["type"] in ("ack", "error") and f.get("op") == op, timeout=timeout
         )
@@ -122,7 +130,7 @@ class WsClient:
                         raise ConnectionError(f"closed {self.closed} before the frame arrived")
                     await self._changed.wait()
 
-        return await asyncio.wait_for(find(), timeout=timeout)
+        return await asyncio.wait_for(find(), timeout=scaled(timeout))
 
     async def wait_closed(self, timeout: float = 10) -> tuple[int | None, str]:
         async def closed() -> tuple[int | None, str]:
@@ -131,7 +139,7 @@ class WsClient:
                     await self._changed.wait()
                 return self.closed
 
-        return await asyncio.wait_for(closed(), timeout=timeout)
+        return await asyncio.wait_for(closed(), timeout=scaled(timeout))
 
     def events(self, name: str | None = None) -> list[Frame]:
         return [
@@ -143,7 +151,7 @@ class WsClient:
             await self.ws.close()
         if self._reader is not None:
             with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._reader, timeout=5)
+                await asyncio.wait_for(self._reader, timeout=scaled(5))
 
     async def __aenter__(self) -> WsClient:
         return await self.open()
