@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from tests.timing import timeout
 from valueroom.cli import listening_socket
 from valueroom.config import Settings
 from valueroom.edge.app import ValueroomApp, create_app
@@ -64,20 +65,21 @@ async def serve_in_loop(store_url: str, **overrides: Any) -> AsyncIterator[LiveS
         ws_per_message_deflate=False,
         lifespan="on",
         log_level="warning",
+        log_config=None,  # uvicorn's lines reach the root logger, where pytest sees them
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        for _ in range(500):
-            if server.started:
-                break
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
+        # uvicorn has no "started" event to await, only this flag.
+        async with asyncio.timeout(timeout(5)):
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.01)
         yield LiveServer(f"http://127.0.0.1:{port}", app)
     finally:
         server.should_exit = True
-        await asyncio.wait_for(task, timeout=15)
+        await asyncio.wait_for(task, timeout=timeout(15))
         sock.close()
 
 
@@ -98,10 +100,18 @@ async def create_room(base: str, **body: Any) -> dict[str, Any]:
 class ServerProcess:
     """``python -m valueroom serve`` in its own process, on a free port."""
 
-    def __init__(self, store_url: str, *, port: int | None = None, idle: float = 0) -> None:
+    def __init__(
+        self,
+        store_url: str,
+        *,
+        port: int | None = None,
+        idle: float = 0,
+        extra: Sequence[str] = (),
+    ) -> None:
         self.port = port or free_port()
         self.store_url = store_url
         self.idle = idle
+        self.extra = list(extra)  # more `valueroom serve` flags
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -132,12 +142,13 @@ class ServerProcess:
                 str(self.idle),
                 "--log-level",
                 "warning",
+                *self.extra,
             ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + timeout(20)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(
@@ -149,17 +160,17 @@ class ServerProcess:
             except httpx.TransportError:
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError("server did not start within 20 s")
+        raise RuntimeError(f"server did not start within {timeout(20):g} s")
 
     def stop(self) -> None:
         if self.proc is None:
             return
         self.proc.terminate()
         try:
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=timeout(10))
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=timeout(10))
         if self.proc.stderr is not None:
             self.proc.stderr.close()
         self.proc = None

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import socket
 import sys
 from collections.abc import Sequence
 
+from valueroom import logs
 from valueroom.config import Settings
 from valueroom.protocol.schema import limit
 
@@ -64,6 +64,12 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
+    serve.add_argument(
+        "--log-format",
+        default="text",
+        choices=logs.FORMATS,
+        help="text lines, or one JSON object per line (default text)",
+    )
     return parser
 
 
@@ -84,15 +90,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from valueroom.edge.app import create_app
 
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(args.log_level, args.log_format)
     config = uvicorn.Config(
         create_app(settings),
         ws="websockets-sansio",
         ws_max_size=limit("max_frame_bytes"),
         ws_per_message_deflate=False,
         log_level=args.log_level,
+        log_config=None,  # uvicorn's lines go through logs.configure's handler too
         access_log=False,
     )
     uvicorn.Server(config).run(sockets=[listening_socket(settings.host, settings.port)])

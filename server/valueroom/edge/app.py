@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from valueroom import logs
 from valueroom.config import Settings
 from valueroom.edge import http
 from valueroom.edge.ws import serve_websocket
@@ -91,6 +92,7 @@ class ValueroomApp:
 
 def create_app(settings: Settings | None = None) -> ValueroomApp:
     settings = settings or Settings.from_env()
+    logs.install()
     client_dir = settings.client_dir
     index = client_dir / "index.html"
 

@@ -30,8 +30,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from valueroom import logs
 from valueroom.config import Settings
 from valueroom.protocol import frames
 from valueroom.protocol.codec import MAX_BATCH, FrameDecodeError, decode, encode_batch
@@ -49,7 +50,7 @@ __all__ = [
     "serve_websocket",
 ]
 
-log = logging.getLogger("valueroom.ws")
+log = logging.getLogger(__name__)
 
 CLOSE_NO_JOIN = 4400
 CLOSE_BAD_TOKEN = 4401
@@ -85,6 +86,11 @@ class _Outbox:
     @property
     def closing(self) -> bool:
         return self._close is not None
+
+    @property
+    def close_code(self) -> int | None:
+        """The close code this side chose, if it chose one."""
+        return None if self._close is None else self._close[0]
 
     def push(self, frame: bytes) -> None:
         if self._close is not None:
@@ -124,8 +130,13 @@ class _Outbox:
                 if self._close is not None:
                     await ws.close(*self._close)
                     return
-        except (WebSocketDisconnect, OSError, RuntimeError):
+        except (WebSocketDisconnect, OSError):
             return  # the peer is gone; the session ends with it
+        except RuntimeError:
+            # Starlette's word for "a close was already sent": the session is
+            # over. Any other RuntimeError is a bug and must be seen.
+            if ws.application_state is not WebSocketState.DISCONNECTED:
+                raise
 
 
 def origin_allowed(ws: WebSocket, settings: Settings) -> bool:
@@ -159,15 +170,26 @@ async def serve_websocket(ws: WebSocket, registry: Registry, settings: Settings)
         session.leave()
     if outbox.overflowed:
         # Best effort: a peer that stopped reading may never see this.
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(ws.close(CLOSE_TOO_SLOW, "too slow; resume"), timeout=1)
+        await _close_quietly(ws, CLOSE_TOO_SLOW, "too slow; resume")
     elif not pump.done():
         outbox.close(1000, "bye")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(pump), timeout=5)
         pump.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
+    with contextlib.suppress(asyncio.CancelledError):
         await pump
+    if session.peer_code is not None:
+        log.info("connection closed by the peer: code %d", session.peer_code)
+    else:
+        log.info("connection closed: code %d", outbox.close_code or 1000)
+
+
+async def _close_quietly(ws: WebSocket, code: int, reason: str) -> None:
+    """Send a close frame unless the connection is already gone, waiting at most a second."""
+    if ws.application_state is WebSocketState.DISCONNECTED:
+        return
+    with contextlib.suppress(TimeoutError, WebSocketDisconnect, OSError):
+        await asyncio.wait_for(ws.close(code, reason), timeout=1)
 
 
 class _Session:
@@ -179,6 +201,7 @@ class _Session:
         self.registry = registry
         self.room: LiveRoom | None = None
         self.member: Member | None = None
+        self.peer_code: int | None = None  # how the peer closed, when it did
         self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
             "join": self._on_join,
             "cmd": self._on_cmd,
@@ -197,16 +220,19 @@ class _Session:
         except TimeoutError:
             self.outbox.close(CLOSE_NO_JOIN, "join first")
             return
-        except WebSocketDisconnect:
+        except WebSocketDisconnect as gone:
+            self.peer_code = gone.code
             return
         await self._on_join(join)
         if self.member is None:
             return
-        with contextlib.suppress(WebSocketDisconnect):
+        try:
             while True:
                 frame = await self._receive()
                 if frame is not None:
                     await self._handlers[frame["type"]](frame)
+        except WebSocketDisconnect as gone:
+            self.peer_code = gone.code
 
     async def _join_frame(self) -> dict[str, Any]:
         """The first valid ``join`` frame; anything before it is answered with an error."""
@@ -256,9 +282,10 @@ class _Session:
                 return
             record, role = found
             member = Member(invites.new_id(9), role, frame["name"], self.outbox)
+            logs.bind(room=record.room_id, member=member.id)
             self.room = await self.registry.join(record, member, frame.get("resume"))
         except (StoreError, RoomClosed) as exc:
-            log.error("join failed: %s", exc)
+            log.error("join failed, answered unavailable: %s", exc)
             self.error("unavailable", "the room cannot be opened right now; try again")
             self.outbox.close(CLOSE_UNAVAILABLE, "unavailable")
             return

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from valueroom import logs
 from valueroom.clock import now_ms
 from valueroom.domain.decide import decide
 from valueroom.domain.errors import DomainError
@@ -48,7 +49,7 @@ from valueroom.store.base import Conflict, RoomRecord, Store, StoreError
 
 __all__ = ["LiveRoom", "Member", "Outbox", "RoomClosed"]
 
-log = logging.getLogger("valueroom.room")
+log = logging.getLogger(__name__)
 
 MAX_BATCH = 512
 # Conditional appends that lose to another process are retried after a
@@ -221,6 +222,7 @@ class LiveRoom:
 
     def leave(self, member: Member) -> None:
         if self.members.pop(member.id, None) is not None:
+            log.info("member left (%s); %d here", member.role, len(self.members))
             self._broadcast_presence()
         if self.idle:
             self._on_idle(self)
@@ -243,6 +245,7 @@ class LiveRoom:
             self._signal.set()
 
     async def _run(self) -> None:
+        logs.bind(room=self.id, member=None)
         # ``closed`` ends the loop even if a client library swallowed the
         # cancellation (redis-py may, while it is reading a reply).
         while not self.closed:
@@ -265,7 +268,9 @@ class LiveRoom:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("room %s: writer failed; members will reconnect", self.id)
+                # The room's one boundary: whatever broke, its members are told
+                # (close 1011) and reconnect to a freshly loaded room.
+                log.exception("writer failed; closing %d members with 1011", len(self.members))
                 self._fail()
                 return
 
@@ -309,7 +314,7 @@ class LiveRoom:
                 await self._catch_up()
                 continue
             except StoreError as exc:
-                log.error("room %s: append failed: %s", self.id, exc)
+                log.error("append failed: %s", exc)
                 self._rollback(base)
                 self._reply_error(batch, "unavailable", "the event store is unavailable; try again")
                 return
@@ -345,7 +350,8 @@ class LiveRoom:
             except Exception:
                 # A bug in one decision must not take the room down: decide()
                 # changed nothing, so refuse this command and carry on.
-                log.exception("room %s: deciding %s failed", self.id, command.name)
+                with logs.bound(room=self.id, member=member.id):
+                    log.exception("deciding %s failed; answered internal_error", command.name)
                 replies.append(
                     (member, frames.error(command.op, "internal_error", "this command failed"))
                 )
@@ -414,6 +420,14 @@ class LiveRoom:
                 member.outbox.push(frames.event(seen[number - 1], member.role, number))
         member.outbox.push(self._split_frame(member.role))
         self.members[member.id] = member
+        with logs.bound(room=self.id, member=member.id):
+            log.info(
+                "member joined as %s (%s at %d); %d here",
+                member.role,
+                "resumed" if resumed else "welcomed",
+                view.seq,
+                len(self.members),
+            )
         self._broadcast_presence()
         join.done.set_result(None)
 

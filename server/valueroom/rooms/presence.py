@@ -23,7 +23,7 @@ from valueroom.store.base import Store, StoreError
 
 __all__ = ["SharedPresence"]
 
-log = logging.getLogger("valueroom.presence")
+log = logging.getLogger(__name__)
 
 
 class SharedPresence:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from valueroom import logs
 from valueroom.clock import now_ms
 from valueroom.domain.decide import create_room
 from valueroom.domain.events import Event
@@ -22,6 +24,8 @@ from valueroom.rooms.live import LiveRoom, Member, RoomClosed
 from valueroom.store.base import RoomRecord, Store
 
 __all__ = ["CreatedRoom", "Registry"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,8 @@ class Registry:
             Event(i, now, None, None, d.vis, d.name, d.data) for i, d in enumerate(drafts, 1)
         ]
         await self.store.create_room(record, first)
+        with logs.bound(room=room_id, member=None):
+            log.info("room created (%s)", "with a neutral" if neutral else "two parties")
         return CreatedRoom(room_id, record.log_id, {i.role: i.token for i in minted})
 
     async def authenticate(self, token: str) -> tuple[RoomRecord, str] | None:
@@ -103,6 +109,7 @@ class Registry:
         return await asyncio.shield(task)
 
     async def _load(self, record: RoomRecord) -> LiveRoom:
+        logs.bind(room=record.room_id, member=None)
         try:
             room = await LiveRoom.load(
                 record,
@@ -112,6 +119,7 @@ class Registry:
                 rules=self.rules,
             )
             self.rooms[record.room_id] = room
+            log.info("room loaded: %d events", room.state.seq)
             return room
         finally:
             del self._loading[record.room_id]
@@ -135,6 +143,8 @@ class Registry:
             return
         if self.rooms.get(room.id) is room:
             del self.rooms[room.id]
+        with logs.bound(room=room.id, member=None):
+            log.info("room unloaded: %d events", room.state.seq)
         task = asyncio.get_running_loop().create_task(room.close())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
@@ -146,6 +156,8 @@ class Registry:
         rooms = list(self.rooms.values())
         self.rooms.clear()
         for room in rooms:
+            with logs.bound(room=room.id, member=None):
+                log.info("room unloaded at shutdown: %d events", room.state.seq)
             await room.close()
         for task in list(self._closing):
             with contextlib.suppress(asyncio.CancelledError):

@@ -13,6 +13,7 @@ this process only, and notices go nowhere.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ from valueroom.store.base import (
 )
 
 __all__ = ["MemoryStore"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -116,5 +119,10 @@ class MemoryStore(Store):
         """Nothing was registered."""
 
     def _wake(self, room_id: str, seq: int) -> None:
+        # The write is already durable: a failing callback must neither make it
+        # look failed to the writer nor keep the wake from the other callbacks.
         for wake in list(self._watchers.get(room_id, ())):
-            wake(seq)
+            try:
+                wake(seq)
+            except Exception:
+                log.exception("a wake callback for room %s failed", room_id)

@@ -61,6 +61,7 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 from redis.typing import EncodableT
 
+from valueroom import logs
 from valueroom.domain.events import Event
 from valueroom.protocol.codec import decode_trusted, encode
 from valueroom.store.base import (
@@ -439,6 +440,7 @@ class RedisStore(Store):
 
     async def _listen(self) -> None:
         """Own the pub/sub connection: connect, read and dispatch, reconnect on failure."""
+        logs.bind(room=None, member=None)  # one connection serves every room
         delay = 0.05
         while True:
             try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from valueroom import logs
 from valueroom.domain.events import Event
 from valueroom.protocol.codec import decode_trusted, encode
 from valueroom.store.base import (
@@ -38,6 +40,8 @@ from valueroom.store.base import (
 )
 
 __all__ = ["SQLiteStore"]
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -158,6 +162,7 @@ class SQLiteStore(Store):
             self._wake(room_id, events[-1].seq)
 
     async def _flush(self) -> None:
+        logs.bind(room=None, member=None)  # one commit serves many rooms
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
@@ -208,8 +213,13 @@ class SQLiteStore(Store):
         """Nothing was registered."""
 
     def _wake(self, room_id: str, seq: int) -> None:
+        # The write is already durable: a failing callback must neither make it
+        # look failed to the writer nor keep the wake from the other callbacks.
         for wake in list(self._watchers.get(room_id, ())):
-            wake(seq)
+            try:
+                wake(seq)
+            except Exception:
+                log.exception("a wake callback for room %s failed", room_id)
 
 
 @dataclass(slots=True)
