@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 import shared_schema
 from tests.liveserver import LiveServer, serve_in_loop
+from tests.timing import timeout
 
 
 @pytest.fixture
@@ -118,4 +120,62 @@ async def test_only_allow_listed_packages_are_served(
 ) -> None:
     _, client = http
     assert (await client.get("/vendor/@kurkle/color/package.json")).status_code == 404
-    assert (await client.get("/src/../../pyproject.toml")).status_code == 404
+    assert (await client.get("/vendor/typescript/package.json")).status_code == 404
+
+
+async def raw_get(base: str, target: str) -> tuple[int, bytes]:
+    """GET ``target`` byte for byte: no client in between to normalise ``..`` away."""
+    host, port = base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        request = f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
+        writer.write(request.encode("latin-1"))
+        await writer.drain()
+        response = await asyncio.wait_for(reader.read(), timeout(10))
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    status = int(response.split(b" ", 2)[1])
+    return status, response
+
+
+async def test_raw_requests_reach_the_static_files(
+    http: tuple[LiveServer, httpx.AsyncClient],
+) -> None:
+    """The control for the traversal test below: the same raw request does get files."""
+    server, _ = http
+    status, body = await raw_get(server.base, "/src/app.js")
+    assert status == 200
+    assert b"main()" in body
+    # ``..`` reaches the server as sent and is resolved there: within src/ it is fine.
+    status, body = await raw_get(server.base, "/src/views/../app.js")
+    assert status == 200
+    assert b"main()" in body
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/src/../../pyproject.toml",
+        "/src/../../../../../../etc/passwd",
+        "/src/%2e%2e/%2e%2e/pyproject.toml",
+        "/src/..%2f..%2fpyproject.toml",
+        "/vendor/chart.js/../../package.json",
+        "/vendor/fractional-indexing/../typescript/package.json",
+        "/src/views/../../../server/valueroom/config.py",
+    ],
+)
+async def test_path_traversal_is_refused_by_the_server(
+    http: tuple[LiveServer, httpx.AsyncClient], target: str
+) -> None:
+    server, _ = http
+    status, body = await raw_get(server.base, target)
+    assert status in (400, 404), body[:200]
+    for secret in (
+        b"[build-system]",
+        b"root:",
+        b'"devDependencies"',
+        b'"name": "typescript"',
+        b"VALUEROOM_",
+    ):
+        assert secret not in body

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import random
 from typing import Any
 
 import pytest
 
 from tests.liveserver import ServerProcess, create_room
+from tests.timing import timeout
 from tests.wsclient import WsClient
 
 
@@ -65,10 +65,13 @@ async def test_a_process_loading_the_room_while_edits_arrive_misses_nothing(redi
         async with WsClient(one.ws_url) as writer:
             await writer.join(room["tokens"]["buyer"], "Writer")
             stop = asyncio.Event()
+            acked = 0
+            progress = asyncio.Condition()
 
             async def keep_editing() -> int:
-                n = 0
-                while not stop.is_set() and n < 2000:
+                nonlocal acked
+                while not stop.is_set() and acked < 2000:
+                    n = acked
                     if n < 50:
                         args = {"item_id": f"w{n}", "kind": "term", "title": f"W {n}"}
                         reply = await writer.call("item.add", args)
@@ -77,15 +80,25 @@ async def test_a_process_loading_the_room_while_edits_arrive_misses_nothing(redi
                             "item.edit", {"item_id": f"w{n % 50}", "description": str(n)}
                         )
                     assert reply["type"] == "ack"
-                    n += 1
-                return n
+                    async with progress:
+                        acked += 1
+                        progress.notify_all()
+                return acked
+
+            async def more_edits(count: int) -> None:
+                """Wait until process one has appended ``count`` more edits."""
+                target = acked + count
+                async with progress:
+                    await asyncio.wait_for(
+                        progress.wait_for(lambda: acked >= target or task.done()), timeout(30)
+                    )
 
             task = asyncio.create_task(keep_editing())
             joiners = []
             try:
                 # Process two loads the room (first join) while process one appends.
                 for i in range(5):
-                    await asyncio.sleep(random.uniform(0.01, 0.05))
+                    await more_edits(1 + i)
                     joiner = await WsClient(two.ws_url).open()
                     welcome = await joiner.join(room["tokens"]["seller"], f"Late {i}")
                     assert welcome["type"] == "welcome"
@@ -95,7 +108,8 @@ async def test_a_process_loading_the_room_while_edits_arrive_misses_nothing(redi
                         for j in joiners:
                             await j.close()
                         joiners.clear()
-                await asyncio.sleep(0.2)
+                # Edits keep landing while the latest joiners are in.
+                await more_edits(10)
             finally:
                 stop.set()
                 sent = await task
@@ -126,7 +140,8 @@ async def test_restart_keeps_the_room(store_url: str) -> None:
             assert ack["type"] == "ack"
     finally:
         server.stop()
-    with ServerProcess(store_url, port=server.port) as again:
+    # A new port: the old one may still be held (TIME_WAIT) or taken by now.
+    with ServerProcess(store_url) as again:
         view = await final_view(again.ws_url, room["tokens"]["seller"])
         assert [i["title"] for i in view["items"]] == ["Form of cooperation"]
 

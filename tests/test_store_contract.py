@@ -381,6 +381,27 @@ async def test_store_wakes_every_callback_of_a_room(store: Store) -> None:
     await second.until(2)
 
 
+async def test_store_failing_wake_callback_fails_neither_the_append_nor_the_others(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    await room_with(store, 1)
+    seen = Wakes()
+
+    def broken(seq: int) -> None:
+        raise RuntimeError(f"a subscriber's bug at {seq}")
+
+    await store.subscribe(ROOM, broken)
+    await store.subscribe(ROOM, seen)
+
+    await store.append(ROOM, 1, [event(2)])  # the write is durable: no error reaches the writer
+
+    await seen.until(2)
+    assert [e.seq for e in await store.read(ROOM)] == [1, 2]
+    failures = [r for r in caplog.records if r.exc_info and r.exc_info[0] is RuntimeError]
+    assert failures
+    assert "wake callback" in failures[0].getMessage()
+
+
 async def test_store_unsubscribe_stops_wakes_for_that_callback_only(store: Store) -> None:
     await room_with(store, 1)
     leaving, staying = Wakes(), Wakes()
