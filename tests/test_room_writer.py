@@ -255,7 +255,7 @@ async def test_a_writer_failure_closes_every_member_with_1011_and_the_room_reloa
 async def test_a_decision_that_raises_answers_internal_error_and_changes_nothing(
     store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = live.decide
+    from valueroom.domain.decide import decide as real
 
     def buggy(state: Any, actor: Actor, name: str, args: dict[str, Any]) -> Any:
         if name == "item.park":
