@@ -58,6 +58,20 @@ def _wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"valueroom serve did not answer /api/health within {START_TIMEOUT_S}s")
 
 
+E2E = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run after all the others, each group in its (random) order.
+
+    Playwright's sync API runs an event loop of its own in the main thread for
+    the whole session; pytest-asyncio's per-test loops must not start while it
+    is alive. The sort is stable, so pytest-randomly's shuffle holds within
+    each group.
+    """
+    items.sort(key=lambda item: item.path.is_relative_to(E2E))
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a real ``valueroom serve`` process with a fresh SQLite store."""
