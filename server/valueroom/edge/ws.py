@@ -7,7 +7,8 @@ limit, which the websocket layer enforces):
 4400  no ``join`` frame within the join timeout
 4401  the invite token is not valid (after a ``bad_token`` error)
 4408  the connection could not keep up; reconnect and resume
-1011  the store could not open the room (after an ``unavailable`` error)
+1011  the store could not open the room (after an ``unavailable`` error),
+      or the room's writer failed (the room is reloaded on the next join)
 ====  ==========================================================
 
 A handshake from a foreign ``Origin`` is refused before it is accepted (HTTP
