@@ -11,9 +11,10 @@ then inspected:
 * every split a connection receives equals the brief's formula, computed
   here independently from the figures the test itself registered.
 
-Secret amounts are drawn from disjoint ranges per party and field, so an
-equal integer in someone else's frame can only be a leak, never a
-coincidence with their own figures or the split.
+Secret amounts are drawn from disjoint ranges per party and field, and every
+amount derived from them (nets, halves, transfers, totals) is far smaller
+than any secret (see ``RANGES``), so an equal integer in someone else's frame
+can only be a leak, never a coincidence with their own figures or the split.
 """
 
 from __future__ import annotations
@@ -34,13 +35,18 @@ from tests.wsclient import WsClient
 STATS = {"sessions": 0, "connections": 0, "frames": 0, "http": 0}
 
 PARTIES = ("buyer", "seller")
-# Minor units; value and cost ranges per party never overlap each other, nor
-# the (negative or smaller) nets, halves and transfers derived from them.
+# Minor units. The four ranges are disjoint, and every amount derived from
+# them is far below the smallest: a party's own net (value - cost) lies within
+# ±5e9, so created value, halves, transfers and their totals over the three
+# items stay within ±3e10, while every secret is at least 1e11. (Ranges that
+# let an own net reach 2e11 once made a seller's own preview total equal a
+# buyer's value: a coincidence the leak check took for a leak.) Owns of both
+# signs keep value-creating and value-destroying items in play.
 RANGES = {
-    ("buyer", "value"): (100_000_000_000, 199_999_999_999),
-    ("buyer", "cost"): (200_000_000_000, 299_999_999_999),
-    ("seller", "value"): (300_000_000_000, 399_999_999_999),
-    ("seller", "cost"): (400_000_000_000, 499_999_999_999),
+    ("buyer", "value"): (104_000_000_000, 104_999_999_999),
+    ("buyer", "cost"): (100_000_000_000, 100_999_999_999),
+    ("seller", "value"): (102_000_000_000, 102_999_999_999),
+    ("seller", "cost"): (106_000_000_000, 106_999_999_999),
 }
 ITEMS = ("i0", "i1", "i2")
 
@@ -308,3 +314,23 @@ def test_no_private_figure_reaches_anyone_outside_the_team(
     else:
         url = request.getfixturevalue("redis_url_session")
     asyncio.run(play(url, program))
+
+
+def test_no_derived_amount_can_equal_a_secret() -> None:
+    """The oracle's premise: nets, halves, transfers and totals stay below every secret."""
+    lowest = min(low for low, _ in RANGES.values())
+    own = {
+        party: max(
+            abs(value - cost)
+            for value in RANGES[(party, "value")]
+            for cost in RANGES[(party, "cost")]
+        )
+        for party in PARTIES
+    }
+    total_own = {party: own[party] * len(ITEMS) for party in PARTIES}
+    net = sum(total_own.values())
+    # |transfer| = |fair - own| <= |net| / 2 + 1 + |own|
+    largest = max(net, *(net // 2 + 1 + total_own[p] for p in PARTIES))
+    assert largest < lowest
+    lows = sorted(RANGES.values())
+    assert all(a[1] < b[0] for a, b in zip(lows, lows[1:], strict=False))
