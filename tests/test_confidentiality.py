@@ -20,6 +20,7 @@ can only be a leak, never a coincidence with their own figures or the split.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -333,4 +334,4 @@ def test_no_derived_amount_can_equal_a_secret() -> None:
     largest = max(net, *(net // 2 + 1 + total_own[p] for p in PARTIES))
     assert largest < lowest
     lows = sorted(RANGES.values())
-    assert all(a[1] < b[0] for a, b in zip(lows, lows[1:], strict=False))
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(lows))
