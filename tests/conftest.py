@@ -99,5 +99,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if stats and stats["sessions"]:
         terminalreporter.write_line(
             "confidentiality property: {sessions} sessions, {connections} connections, "
-            "{frames} frames and {http} HTTP responses inspected".format(**stats)
+            "{frames} frames, {sealed} sealed figures handed to the neutral, {caucus} caucus "
+            "messages, {accesses} access-log entries, {log_records} log records and {http} "
+            "HTTP responses inspected".format(**stats)
         )

@@ -114,7 +114,7 @@ def test_park_and_unpark() -> None:
 
 
 def test_agree_is_per_party_and_refused_to_the_neutral() -> None:
-    room = Room()
+    room = Room(phase="exploring")
     room.add("i1")
     room.do(BUYER, "item.agree", item_id="i1", agreed=True)
     room.do(SELLER, "item.agree", item_id="i1", agreed=True)

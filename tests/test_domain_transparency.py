@@ -12,8 +12,8 @@ from valueroom.domain.visibility import PUBLIC, visible
 
 
 def consignment() -> Room:
-    """The brief's worked example, registered but not yet revealed."""
-    room = Room()
+    """The brief's worked example, registered but not yet revealed, in the dividing phase."""
+    room = Room(phase="dividing")
     room.add("stock", "Consignment stock at the buyer's site")
     room.do(
         BUYER,
@@ -96,7 +96,7 @@ def test_figures_for_a_missing_or_deleted_item_are_refused() -> None:
 
 
 def test_consent_needs_own_figures_first() -> None:
-    room = Room()
+    room = Room(phase="exploring")
     room.add("x")
     with pytest.raises(TransparencyError):
         room.do(BUYER, "consent.set", item_id="x", consent=True)

@@ -54,6 +54,9 @@ async def room(store_url: str, caplog: pytest.LogCaptureFixture) -> AsyncIterato
                 await buyer.call("item.add", {"item_id": item_id, "kind": "term", "title": item_id})
             )["type"] == "ack"
         assert (await buyer.call("item.delete", {"item_id": "gone"}))["type"] == "ack"
+        # Transparency belongs to the division: the neutral moves the room there.
+        phase = await clients["neutral"].call("phase.set", {"phase": "dividing"})
+        assert phase["type"] == "ack"
         reply = await buyer.call(
             "figures.set",
             {"item_id": "i1", "value": "9876543.21", "cost": "100", "note": SECRET_NOTE},

@@ -6,9 +6,13 @@ The core does not read the schema (it does no I/O); the rooms hand it
 
 from __future__ import annotations
 
-from valueroom.domain.method import RELATIONSHIP_MODELS
+from valueroom.domain import permissions
+from valueroom.domain.commands import HANDLERS
+from valueroom.domain.commands.seal import ACCESS_WAYS
+from valueroom.domain.method import PHASE_IDS, PHASES, RELATIONSHIP_MODELS
 from valueroom.domain.money import MAX_UNITS
 from valueroom.domain.rules import Rules
+from valueroom.domain.state import EVENT_NAMES
 from valueroom.domain.visibility import PARTIES, ROLES
 from valueroom.protocol.schema import SCHEMA, rules
 
@@ -17,15 +21,22 @@ def test_rules_are_read_from_the_schema_limits_and_currencies() -> None:
     read = rules()
     assert read.max_items == SCHEMA["limits"]["max_items"]
     assert read.max_options == SCHEMA["limits"]["max_options"]
+    assert read.max_notes == SCHEMA["limits"]["max_notes"]
     assert read.max_amount_units == SCHEMA["limits"]["max_amount_units"]
     assert dict(read.currencies) == SCHEMA["currencies"]
 
 
 def test_core_default_rules_equal_the_schema_rules() -> None:
     default, read = Rules(), rules()
-    assert (default.max_items, default.max_options, default.max_amount_units) == (
+    assert (
+        default.max_items,
+        default.max_options,
+        default.max_notes,
+        default.max_amount_units,
+    ) == (
         read.max_items,
         read.max_options,
+        read.max_notes,
         read.max_amount_units,
     )
     assert dict(default.currencies) == dict(read.currencies)
@@ -45,3 +56,17 @@ def test_schema_amount_bounds_equal_the_figure_limit() -> None:
 def test_relationship_models_fit_the_option_limits() -> None:
     assert len(RELATIONSHIP_MODELS) <= rules().max_options
     assert len({m["id"] for m in RELATIONSHIP_MODELS}) == len(RELATIONSHIP_MODELS)
+
+
+def test_phases_are_the_schema_enum_in_the_methods_order() -> None:
+    assert list(PHASE_IDS) == SCHEMA["types"]["Phase"]["values"]
+    assert [p["id"] for p in PHASES] == list(PHASE_IDS)
+
+
+def test_commands_events_and_permissions_name_the_same_things_as_the_schema() -> None:
+    commands = SCHEMA["types"]["CommandName"]["values"]
+    assert list(permissions.COMMANDS) == commands == list(SCHEMA["commands"])
+    assert set(HANDLERS) == set(commands)
+    events = SCHEMA["types"]["EventName"]["values"]
+    assert set(EVENT_NAMES) == set(events) == set(SCHEMA["events"])
+    assert list(ACCESS_WAYS) == SCHEMA["types"]["AccessWay"]["values"]

@@ -130,12 +130,19 @@ BAD_FRAMES = [
         id="invalid-order-key",
     ),
     pytest.param(
-        cmd("item.edit", {"item_id": "ghost", "title": "Boo"}), "item_not_found", id="missing-item"
+        cmd("item.move", {"item_id": "ghost", "position": "a5"}),
+        "item_not_found",
+        id="missing-item",
     ),
     pytest.param(
-        cmd("item.add", {"item_id": "i1", "kind": "term", "title": "Again"}),
-        "item_exists",
-        id="duplicate-item",
+        cmd("item.add", {"item_id": "i2", "kind": "term", "title": "Mine"}),
+        "not_permitted",
+        id="neutral-adds",
+    ),
+    pytest.param(
+        cmd("item.edit", {"item_id": "i1", "title": "Renamed"}),
+        "not_permitted",
+        id="neutral-renames",
     ),
     pytest.param(
         cmd("item.agree", {"item_id": "i1", "agreed": True}), "not_permitted", id="neutral-agrees"
@@ -156,6 +163,34 @@ BAD_FRAMES = [
         id="second-join",
     ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        pytest.param(
+            cmd("item.add", {"item_id": "i1", "kind": "term", "title": "Again"}),
+            "item_exists",
+            id="duplicate-item",
+        ),
+        pytest.param(
+            cmd("item.edit", {"item_id": "ghost", "title": "Boo"}),
+            "item_not_found",
+            id="missing-item",
+        ),
+    ],
+)
+async def test_bad_party_command_gets_a_typed_error_and_changes_nothing(
+    scene: Scene, payload: bytes, code: str
+) -> None:
+    before = await log_length(scene)
+    async with WsClient(scene.server.ws_url) as party:
+        await party.join(scene.room["tokens"]["buyer"], "Mallory's buyer")
+        start = len(party.frames)
+        await party.send_raw(payload)
+        error = await party.wait_for(lambda f: f["type"] == "error", start=start)
+        assert error["code"] == code
+    await assert_unharmed(scene, before)
 
 
 @pytest.mark.parametrize(("payload", "code"), BAD_FRAMES)

@@ -100,29 +100,29 @@ async def test_edit_reaches_every_peer_in_the_same_sequence_order(server: LiveSe
     try:
         ops = []
         for round_ in range(10):
-            for i, client in enumerate(clients):
-                ops.append(
-                    (
-                        client,
-                        await client.command(
-                            "item.add",
-                            {
-                                "item_id": f"c{i}r{round_}",
-                                "kind": "term",
-                                "title": f"Item {i}.{round_}",
-                            },
-                        ),
-                    )
-                )
+            for i, (role, client) in enumerate(zip(roles, clients, strict=True)):
+                # The parties write the agenda; the neutral keeps process notes.
+                if role == "neutral":
+                    name, args = "note.add", {"note_id": f"c{i}r{round_}", "text": f"Note {round_}"}
+                else:
+                    name = "item.add"
+                    args = {"item_id": f"c{i}r{round_}", "kind": "term", "title": f"Item {i}"}
+                ops.append((client, await client.command(name, args)))
         for client, op in ops:
             assert (await client.reply(op))["type"] == "ack"
         for client in clients:
             await client.wait_for(lambda f: f["type"] == "event" and f["seq"] == 41)
         sequences = [
-            [(e["seq"], e["data"]["item_id"]) for e in c.events("item.added")] for c in clients
+            [
+                (e["seq"], e["name"], e["data"].get("item_id") or e["data"]["note_id"])
+                for e in c.events()
+                if e["name"] in ("item.added", "note.added")
+            ]
+            for c in clients
         ]
         assert all(seq == sequences[0] for seq in sequences)
-        assert [s for s, _ in sequences[0]] == list(range(2, 42))
+        assert [s for s, _, _ in sequences[0]] == list(range(2, 42))
+        assert [n for _, n, _ in sequences[0]].count("note.added") == 10
     finally:
         for client in clients:
             await client.close()

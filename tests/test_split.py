@@ -16,6 +16,7 @@ from valueroom.domain.split import (
     Split,
     SplitLine,
     compute_split,
+    sealed_line,
     split_line,
     to_wire,
 )
@@ -227,6 +228,7 @@ def test_split_to_wire_shape() -> None:
         "transfer": {"buyer": -7_000_000, "seller": 7_000_000},
         "destroys_value": False,
         "partial": False,
+        "sealed": False,
     }
     assert to_wire(split) == {
         "lines": [line],
@@ -322,3 +324,26 @@ def test_split_total_is_sum_of_lines_property(
     assert total.destroys_value == (total.net < 0)
     assert total.fair.buyer + total.fair.seller == total.net
     assert total.transfer.buyer == -total.transfer.seller
+
+
+def test_sealed_line_equals_the_line_of_the_figures_it_was_attested_from() -> None:
+    line = split_line("stock", Figures(120_000 * C, 10_000 * C), Figures(20_000 * C, 50_000 * C))
+    sealed = sealed_line("stock", line.net, line.fair.to_wire(), line.transfer.to_wire())
+    assert sealed.sealed
+    assert not sealed.partial
+    assert (sealed.own, sealed.net, sealed.fair, sealed.transfer, sealed.destroys_value) == (
+        line.own,
+        line.net,
+        line.fair,
+        line.transfer,
+        line.destroys_value,
+    )
+    split = compute_split([sealed, ("other", Figures(5, 0), Figures(0, 2))], excluded=[])
+    assert split.total is not None
+    assert split.total.sealed
+    assert [entry["sealed"] for entry in to_wire(split)["lines"]] == [True, False]
+
+
+def test_sealed_line_refuses_numbers_that_do_not_add_up() -> None:
+    with pytest.raises(ValueError, match="do not add up"):
+        sealed_line("x", 10, {"buyer": 5, "seller": 6}, {"buyer": 0, "seller": 0})

@@ -20,6 +20,7 @@ class Rules:
 
     max_items: int = 300
     max_options: int = 20
+    max_notes: int = 200
     max_amount_units: int = 999_999_999_999
     currencies: Mapping[str, int] = field(
         default_factory=lambda: MappingProxyType(

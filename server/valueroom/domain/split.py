@@ -30,7 +30,14 @@ only per line.
 
 A side whose figures are unknown (``None``) counts as zero value and zero cost
 and marks the line ``partial``. That only makes sense in a party's private
-preview; the shared split contains revealed items only, so never partial lines.
+preview; the shared split contains revealed items and items under seal only,
+so never partial lines.
+
+A line *under seal* (:func:`sealed_line`) is built from the public numbers a
+neutral attested (created value, halves, transfer) rather than from value and
+cost, which nobody but the neutral saw. Its ``own`` per party is
+``fair - transfer``: exactly what the public numbers already imply, nothing
+finer. It is marked ``sealed`` and obeys every identity above.
 
 Everything here is pure: no I/O, no clock, no randomness. Python ints do not
 overflow; keeping results within the wire's ``Total`` range is the job of the
@@ -47,11 +54,13 @@ from valueroom.domain.visibility import PARTIES
 
 __all__ = [
     "TOTAL_ID",
+    "Entry",
     "Figures",
     "PerParty",
     "Split",
     "SplitLine",
     "compute_split",
+    "sealed_line",
     "split_line",
     "to_wire",
 ]
@@ -124,6 +133,8 @@ class SplitLine:
     """``net < 0``: implementing the item loses more than it gains."""
     partial: bool
     """One side's figures were unknown and counted as zero (private preview only)."""
+    sealed: bool = False
+    """Put into the split under seal by the neutral: figures verified, never shown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +173,33 @@ def split_line(item_id: str, buyer: Figures | None, seller: Figures | None) -> S
     )
 
 
+def sealed_line(
+    item_id: str, net: int, fair: Mapping[str, int], transfer: Mapping[str, int]
+) -> SplitLine:
+    """The line of an item in the split under seal, from the numbers the neutral attested.
+
+    Raises :class:`ValueError` if the numbers break the split's identities
+    (they come from :func:`split_line`, so they never do unless tampered with).
+    """
+    fair_pp = PerParty(fair["buyer"], fair["seller"])
+    transfer_pp = PerParty(transfer["buyer"], transfer["seller"])
+    own = PerParty(fair_pp.buyer - transfer_pp.buyer, fair_pp.seller - transfer_pp.seller)
+    if split_line(item_id, Figures(own.buyer, 0), Figures(own.seller, 0)) != SplitLine(
+        item_id, own, net, fair_pp, transfer_pp, net < 0, False
+    ):
+        raise ValueError(f"the sealed numbers of {item_id!r} do not add up")
+    return SplitLine(
+        item_id=item_id,
+        own=own,
+        net=net,
+        fair=fair_pp,
+        transfer=transfer_pp,
+        destroys_value=net < 0,
+        partial=False,
+        sealed=True,
+    )
+
+
 def _total(lines: Sequence[SplitLine]) -> SplitLine | None:
     if not lines:
         return None
@@ -182,24 +220,28 @@ def _total(lines: Sequence[SplitLine]) -> SplitLine | None:
         transfer=transfer,
         destroys_value=net < 0,
         partial=any(line.partial for line in lines),
+        sealed=any(line.sealed for line in lines),
     )
 
 
-def compute_split(
-    entries: Sequence[tuple[str, Figures | None, Figures | None]],
-    excluded: Sequence[str],
-) -> Split:
+Entry = tuple[str, Figures | None, Figures | None] | SplitLine
+
+
+def compute_split(entries: Sequence[Entry], excluded: Sequence[str]) -> Split:
     """Split each ``(item_id, buyer_figures, seller_figures)`` entry, in order, and total them.
 
+    An entry may also be a ready line (a :func:`sealed_line`), taken as is.
     ``excluded`` is copied through as given (the caller passes agenda order).
     Raises :class:`ValueError` if an item id occurs twice across ``entries``
     and ``excluded``, since a repeated item would be counted twice or be both
-    in and out of the split.
+    in and out of the split. The total is ``sealed`` when any line is.
     """
-    ids = [item_id for item_id, _, _ in entries] + list(excluded)
+    lines = tuple(
+        entry if isinstance(entry, SplitLine) else split_line(*entry) for entry in entries
+    )
+    ids = [line.item_id for line in lines] + list(excluded)
     if len(set(ids)) != len(ids):
         raise ValueError("an item id occurs more than once in the split")
-    lines = tuple(split_line(item_id, b, s) for item_id, b, s in entries)
     return Split(lines=lines, total=_total(lines), excluded=tuple(excluded))
 
 
@@ -212,6 +254,7 @@ def _line_to_wire(line: SplitLine) -> dict[str, Any]:
         "transfer": line.transfer.to_wire(),
         "destroys_value": line.destroys_value,
         "partial": line.partial,
+        "sealed": line.sealed,
     }
 
 
@@ -220,7 +263,7 @@ def to_wire(split: Split) -> dict[str, Any]:
 
     ``{"lines": [line, ...], "total": line | None, "excluded": [id, ...]}``
     where a line is ``{"item_id", "own", "net", "fair", "transfer",
-    "destroys_value", "partial"}`` and ``own``/``fair``/``transfer`` are
+    "destroys_value", "partial", "sealed"}`` and ``own``/``fair``/``transfer`` are
     ``{"buyer": int, "seller": int}``. Fresh objects: mutating the result does
     not touch ``split``.
     """

@@ -13,26 +13,53 @@ events every role sees. It is what all may know, and the shared split is
 computed from it (the neutral's view may hold figures shared with it under
 seal, so it is not that).
 
+What each view holds, by audience of the events it folds:
+
+* public events: the room, the agenda (removed items too, so they can be
+  restored), the phase and the parties' phase proposals, the agenda lock, the
+  round timer, the process notes, whether a caucus is open, and the items in
+  the split under seal (created value, halves and transfer only);
+* one party's own events: its private figures and notes;
+* events of one party and the neutral (``with_neutral``): that party's caucus
+  thread, its figures shared under seal and their status, and the access log
+  of those figures. A party's view therefore holds only its own seals; the
+  neutral's holds both parties' seals, and only what was shared with it.
+
 Numbering: a view's ``seq`` counts the events folded into it. That count is
 the sequence number the role's members see on the wire, so a role's numbers
 run 1, 2, 3, ... without gaps, whatever other audiences saw in between.
 
 ``apply`` has no I/O and no clock: replaying the same events always yields the
-same views. It updates a view in place for speed (a room applies every event
-to up to three views on the hot path) and returns it.
+same views (an event's ``at`` is data like any other). It updates a view in
+place for speed (a room applies every event to up to three views on the hot
+path) and returns it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from valueroom.domain.events import Event
+from valueroom.domain.method import FIRST_PHASE
 from valueroom.domain.rules import Rules
 from valueroom.domain.visibility import PARTIES, ROLES, is_public, visible
 
-__all__ = ["PUBLIC_VIEW", "FigureRecord", "Item", "RoomInfo", "RoomState", "View", "apply"]
+__all__ = [
+    "EVENT_NAMES",
+    "PUBLIC_VIEW",
+    "Access",
+    "FigureRecord",
+    "Item",
+    "Message",
+    "Note",
+    "RoomInfo",
+    "RoomState",
+    "Seal",
+    "View",
+    "apply",
+]
 
 PUBLIC_VIEW = "public"
 
@@ -72,6 +99,84 @@ class FigureRecord:
 
 
 @dataclass(slots=True)
+class Seal:
+    """One party's figures for one item as shared with the neutral under seal.
+
+    ``status`` is ``shared`` until the neutral acts on this version, then
+    ``verified`` or ``disputed``. ``outdated`` turns true when the party
+    registers different figures afterwards: the copy no longer matches and
+    must be shared again (a new ``version``) before it can be verified again.
+    """
+
+    version: int
+    value: int
+    cost: int
+    status: str = "shared"
+    outdated: bool = False
+    comment: str = ""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "value": self.value,
+            "cost": self.cost,
+            "status": self.status,
+            "outdated": self.outdated,
+            "comment": self.comment,
+        }
+
+
+@dataclass(slots=True)
+class Access:
+    """The neutral received a party's sealed figures: who, which version, how, when."""
+
+    party: str
+    version: int
+    member: str
+    how: str
+    at: int
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "party": self.party,
+            "version": self.version,
+            "member": self.member,
+            "how": self.how,
+            "at": self.at,
+        }
+
+
+@dataclass(slots=True)
+class Note:
+    """A process note of the neutral, visible to everyone."""
+
+    id: str
+    text: str
+    by: str
+    at: int
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "by": self.by, "at": self.at}
+
+
+@dataclass(slots=True)
+class Message:
+    """One message in a caucus thread (one party's team and the neutral)."""
+
+    role: str
+    name: str
+    text: str
+    at: int
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"role": self.role, "name": self.name, "text": self.text, "at": self.at}
+
+
+def _keys() -> dict[str, bool]:
+    return dict.fromkeys(PARTIES, False)
+
+
+@dataclass(slots=True)
 class Item:
     id: str
     kind: str
@@ -80,13 +185,34 @@ class Item:
     options: list[dict[str, str]]
     position: str
     parked: bool = False
-    deleted: bool = False
-    agreed: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(PARTIES, False))
-    consent: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(PARTIES, False))
+    # None while on the agenda; "deleted" or "withdrawn" once removed (restorable).
+    removed: str | None = None
+    agreed: dict[str, bool] = field(default_factory=_keys)
+    consent: dict[str, bool] = field(default_factory=_keys)
+    # Two-key withdrawal of a protected item.
+    withdrawal: dict[str, bool] = field(default_factory=_keys)
     revealed: bool = False
     # Public figures: filled by the reveal, then by public revisions.
     figures: dict[str, dict[str, int]] = field(default_factory=dict)
     revisions: list[dict[str, Any]] = field(default_factory=list)
+    # In the split under seal: {"net", "fair", "transfer"}, never value or cost.
+    sealed: dict[str, Any] | None = None
+
+    @property
+    def deleted(self) -> bool:
+        """Not on the agenda: deleted or withdrawn."""
+        return self.removed is not None
+
+    @property
+    def protected(self) -> str | None:
+        """Why nobody may delete this item (it can only be withdrawn by both), or None."""
+        if self.agreed["buyer"] or self.agreed["seller"]:
+            return "agreed"
+        if self.revealed:
+            return "revealed"
+        if self.sealed is not None:
+            return "sealed"
+        return None
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -97,12 +223,25 @@ class Item:
             "options": [dict(option) for option in self.options],
             "position": self.position,
             "parked": self.parked,
+            "removed": self.removed,
             "agreed": dict(self.agreed),
             "consent": dict(self.consent),
+            "withdrawal": dict(self.withdrawal),
             "revealed": self.revealed,
             "figures": {party: dict(f) for party, f in self.figures.items()},
             "revisions": [dict(r) for r in self.revisions],
+            "sealed": _sealed_to_wire(self.sealed),
         }
+
+
+def _sealed_to_wire(sealed: dict[str, Any] | None) -> dict[str, Any] | None:
+    if sealed is None:
+        return None
+    return {
+        "net": sealed["net"],
+        "fair": dict(sealed["fair"]),
+        "transfer": dict(sealed["transfer"]),
+    }
 
 
 @dataclass(slots=True)
@@ -114,28 +253,78 @@ class View:
     room: RoomInfo | None = None
     items: dict[str, Item] = field(default_factory=dict)
     private: dict[str, FigureRecord] = field(default_factory=dict)
+    phase: str = FIRST_PHASE
+    proposals: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(PARTIES))
+    locked: bool = False
+    timer: dict[str, Any] | None = None
+    notes: dict[str, Note] = field(default_factory=dict)
+    caucus: dict[str, bool] = field(default_factory=_keys)
+    threads: dict[str, list[Message]] = field(
+        default_factory=lambda: {party: [] for party in PARTIES}
+    )
+    # item id -> party -> the seal as shared with the neutral.
+    seals: dict[str, dict[str, Seal]] = field(default_factory=dict)
+    # (item id, party) -> the last version shared, also after a withdrawal.
+    seal_versions: dict[tuple[str, str], int] = field(default_factory=dict)
+    # item id -> every time the neutral received sealed figures of that item.
+    access: dict[str, list[Access]] = field(default_factory=dict)
     # (actor role, client op id) -> this view's number of the op's last event;
     # makes a re-sent command idempotent across reconnects, restarts and processes.
     ops: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def live_items(self) -> list[Item]:
-        """Items not deleted, in agenda order (position, then id as tie-break)."""
+        """Items on the agenda (not removed), in agenda order (position, then id)."""
         return sorted(
             (item for item in self.items.values() if not item.deleted),
             key=lambda item: (item.position, item.id),
         )
+
+    def removed_items(self) -> list[Item]:
+        """Deleted and withdrawn items, in agenda order: they can be restored."""
+        return sorted(
+            (item for item in self.items.values() if item.deleted),
+            key=lambda item: (item.position, item.id),
+        )
+
+    def seal(self, item_id: str, party: str) -> Seal | None:
+        return self.seals.get(item_id, {}).get(party)
 
     def to_wire(self) -> dict[str, Any]:
         """The welcome snapshot of this view."""
         return {
             "room": None if self.room is None else self.room.to_wire(),
             "items": [item.to_wire() for item in self.live_items()],
+            "removed": [item.to_wire() for item in self.removed_items()],
             "private": {
                 item_id: record.to_wire()
                 for item_id, record in self.private.items()
-                if item_id in self.items and not self.items[item_id].deleted
+                if item_id in self.items
+            },
+            "phase": self.phase,
+            "proposals": dict(self.proposals),
+            "locked": self.locked,
+            "timer": None if self.timer is None else dict(self.timer),
+            "notes": [note.to_wire() for note in self.notes.values()],
+            "caucus": {
+                party: {
+                    "open": self.caucus[party],
+                    "messages": [m.to_wire() for m in self.threads[party]],
+                }
+                for party in PARTIES
+            },
+            "seals": {
+                item_id: {party: seal.to_wire() for party, seal in by_party.items()}
+                for item_id, by_party in self.seals.items()
+                if by_party
+            },
+            "access": {
+                item_id: [entry.to_wire() for entry in entries]
+                for item_id, entries in self.access.items()
             },
         }
+
+
+# -- the agenda ----------------------------------------------------------------
 
 
 def _room_created(view: View, event: Event) -> None:
@@ -185,7 +374,27 @@ def _item_agreed(view: View, event: Event) -> None:
 
 
 def _item_deleted(view: View, event: Event) -> None:
-    view.items[event.data["item_id"]].deleted = True
+    view.items[event.data["item_id"]].removed = "deleted"
+
+
+def _withdrawal_changed(view: View, event: Event) -> None:
+    d = event.data
+    view.items[d["item_id"]].withdrawal[d["party"]] = d["withdraw"]
+
+
+def _item_withdrawn(view: View, event: Event) -> None:
+    item = view.items[event.data["item_id"]]
+    item.removed = "withdrawn"
+    item.withdrawal = _keys()
+
+
+def _item_restored(view: View, event: Event) -> None:
+    item = view.items[event.data["item_id"]]
+    item.removed = None
+    item.position = event.data["position"]
+
+
+# -- figures and transparency -------------------------------------------------------
 
 
 def _figures_registered(view: View, event: Event) -> None:
@@ -219,6 +428,115 @@ def _figures_revised(view: View, event: Event) -> None:
     )
 
 
+# -- the process: phase, moderation, caucus ---------------------------------------
+
+
+def _phase_proposed(view: View, event: Event) -> None:
+    view.proposals[event.data["party"]] = event.data["phase"]
+
+
+def _phase_changed(view: View, event: Event) -> None:
+    view.phase = event.data["phase"]
+    view.proposals = dict.fromkeys(PARTIES)
+
+
+def _agenda_locked(view: View, event: Event) -> None:
+    view.locked = event.data["locked"]
+
+
+def _timer_started(view: View, event: Event) -> None:
+    view.timer = {
+        "seconds": event.data["seconds"],
+        "label": event.data["label"],
+        "started_at": event.at,
+    }
+
+
+def _timer_cleared(view: View, event: Event) -> None:
+    view.timer = None
+
+
+def _actor_name(event: Event) -> str:
+    return "" if event.actor is None else event.actor.name
+
+
+def _note_added(view: View, event: Event) -> None:
+    d = event.data
+    view.notes[d["note_id"]] = Note(d["note_id"], d["text"], _actor_name(event), event.at)
+
+
+def _note_edited(view: View, event: Event) -> None:
+    note = view.notes[event.data["note_id"]]
+    note.text = event.data["text"]
+
+
+def _note_removed(view: View, event: Event) -> None:
+    del view.notes[event.data["note_id"]]
+
+
+def _caucus_opened(view: View, event: Event) -> None:
+    view.caucus[event.data["party"]] = True
+
+
+def _caucus_closed(view: View, event: Event) -> None:
+    view.caucus[event.data["party"]] = False
+
+
+def _caucus_posted(view: View, event: Event) -> None:
+    role = "" if event.actor is None else event.actor.role
+    message = Message(role, _actor_name(event), event.data["text"], event.at)
+    view.threads[event.data["party"]].append(message)
+
+
+# -- figures under seal ------------------------------------------------------------
+
+
+def _seal_shared(view: View, event: Event) -> None:
+    d = event.data
+    view.seals.setdefault(d["item_id"], {})[d["party"]] = Seal(d["version"], d["value"], d["cost"])
+    view.seal_versions[(d["item_id"], d["party"])] = d["version"]
+
+
+def _seal_withdrawn(view: View, event: Event) -> None:
+    d = event.data
+    by_party = view.seals.get(d["item_id"], {})
+    by_party.pop(d["party"], None)
+    if not by_party:
+        view.seals.pop(d["item_id"], None)
+
+
+def _seal_judged(status: str) -> Callable[[View, Event], None]:
+    def judge(view: View, event: Event) -> None:
+        seal = view.seals[event.data["item_id"]][event.data["party"]]
+        seal.status = status
+        seal.comment = event.data["comment"]
+
+    return judge
+
+
+def _seal_outdated(view: View, event: Event) -> None:
+    view.seals[event.data["item_id"]][event.data["party"]].outdated = True
+
+
+def _seal_accessed(view: View, event: Event) -> None:
+    d = event.data
+    entry = Access(d["party"], d["version"], d["member"], d["how"], event.at)
+    view.access.setdefault(d["item_id"], []).append(entry)
+
+
+def _split_sealed(view: View, event: Event) -> None:
+    d = event.data
+    view.items[d["item_id"]].sealed = {
+        "net": d["net"],
+        "fair": dict(d["fair"]),
+        "transfer": dict(d["transfer"]),
+    }
+
+
+def _split_unsealed(view: View, event: Event) -> None:
+    view.items[event.data["item_id"]].sealed = None
+
+
 _APPLY = {
     "room.created": _room_created,
     "item.added": _item_added,
@@ -227,11 +545,35 @@ _APPLY = {
     "item.parked": _item_parked,
     "item.agreed": _item_agreed,
     "item.deleted": _item_deleted,
+    "withdrawal.changed": _withdrawal_changed,
+    "item.withdrawn": _item_withdrawn,
+    "item.restored": _item_restored,
     "figures.registered": _figures_registered,
     "consent.changed": _consent_changed,
     "item.revealed": _item_revealed,
     "figures.revised": _figures_revised,
+    "phase.proposed": _phase_proposed,
+    "phase.changed": _phase_changed,
+    "agenda.locked": _agenda_locked,
+    "timer.started": _timer_started,
+    "timer.cleared": _timer_cleared,
+    "note.added": _note_added,
+    "note.edited": _note_edited,
+    "note.removed": _note_removed,
+    "caucus.opened": _caucus_opened,
+    "caucus.closed": _caucus_closed,
+    "caucus.posted": _caucus_posted,
+    "seal.shared": _seal_shared,
+    "seal.withdrawn": _seal_withdrawn,
+    "seal.verified": _seal_judged("verified"),
+    "seal.disputed": _seal_judged("disputed"),
+    "seal.outdated": _seal_outdated,
+    "seal.accessed": _seal_accessed,
+    "split.sealed": _split_sealed,
+    "split.unsealed": _split_unsealed,
 }
+
+EVENT_NAMES = frozenset(_APPLY)
 
 
 def apply(view: View, event: Event) -> View:
@@ -260,6 +602,11 @@ class RoomState:
         for event in events:
             state.apply(event)
         return state
+
+    @property
+    def phase(self) -> str:
+        """The room's current phase (public)."""
+        return self.public.phase
 
     def apply(self, event: Event) -> dict[str, int]:
         """Apply ``event`` to every view allowed to see it. Events must come in order.

@@ -375,6 +375,7 @@ def rules() -> Rules:
     return Rules(
         max_items=limit("max_items"),
         max_options=limit("max_options"),
+        max_notes=limit("max_notes"),
         max_amount_units=limit("max_amount_units"),
         currencies=MappingProxyType(dict(SCHEMA["currencies"])),
     )

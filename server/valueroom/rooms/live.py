@@ -20,6 +20,10 @@ Ordering and durability promises:
   role only when its content changed for that role.
 * Sending never blocks the room: each member has a bounded queue; a member
   whose queue overflows is disconnected (it resumes on reconnect).
+* Data-room access log: whenever a neutral's connection is handed a party's
+  figures under seal (the live event, its welcome snapshot, a resume), the
+  room appends a ``seal.accessed`` event for that party and the neutral in
+  its next batch. Those events carry no figures, so they never log again.
 """
 
 from __future__ import annotations
@@ -35,14 +39,16 @@ from typing import Any, Protocol
 
 from valueroom import logs
 from valueroom.clock import now_ms
+from valueroom.domain.commands.seal import record_access, sealed_in_event, sealed_in_view
 from valueroom.domain.decide import decide
 from valueroom.domain.errors import DomainError
 from valueroom.domain.events import Actor, Event
 from valueroom.domain.method import catalog
+from valueroom.domain.permissions import allowed_for
 from valueroom.domain.rules import Rules
 from valueroom.domain.state import RoomState
-from valueroom.domain.views import preview_split, shared_split
-from valueroom.domain.visibility import ROLES, bit, is_party
+from valueroom.domain.views import SPLIT_EVENTS, preview_split, shared_split
+from valueroom.domain.visibility import NEUTRAL, ROLES, bit, is_party
 from valueroom.protocol import frames
 from valueroom.rooms.presence import SharedPresence
 from valueroom.store.base import Conflict, RoomRecord, Store, StoreError
@@ -57,18 +63,6 @@ MAX_BATCH = 512
 # one of them; past this many losses the commands get a ``busy`` error.
 MAX_RETRIES = 40
 RETRY_PAUSE_CAP = 0.05
-# Events whose effect on the split must be recomputed and pushed.
-_SPLIT_EVENTS = frozenset(
-    {
-        "item.added",
-        "item.moved",
-        "item.deleted",
-        "figures.registered",
-        "consent.changed",
-        "item.revealed",
-        "figures.revised",
-    }
-)
 
 
 class RoomClosed(Exception):
@@ -114,6 +108,15 @@ class _Command:
 
 
 @dataclass(slots=True)
+class _Access:
+    """A neutral member received sealed figures: to be recorded in the log."""
+
+    member: Member
+    sealed: tuple[str, str, int]
+    how: str
+
+
+@dataclass(slots=True)
 class _Join:
     member: Member
     resume: dict[str, Any] | None
@@ -147,6 +150,7 @@ class LiveRoom:
         # The split frame each role last received, so an unchanged one is not sent.
         self._split_sent: dict[str, bytes] = {}
         self._commands: deque[_Command] = deque()
+        self._accesses: list[_Access] = []
         self._joins: deque[_Join] = deque()
         self._signal = asyncio.Event()
         self._behind = False
@@ -207,7 +211,7 @@ class LiveRoom:
 
     @property
     def idle(self) -> bool:
-        return not self.members and not self._joins and not self._commands
+        return not self.members and not self._joins and not self._commands and not self._accesses
 
     # -- called by connections ---------------------------------------------
 
@@ -259,12 +263,14 @@ class LiveRoom:
                 if self.presence.due:
                     await self.presence.publish()
                 if self._commands:
-                    batch = [
+                    batch: list[_Command | _Access] = [
                         self._commands.popleft() for _ in range(min(MAX_BATCH, len(self._commands)))
                     ]
                     await self._commit(batch)
                     if self._commands:
                         self._signal.set()
+                if self._accesses:
+                    await self._commit_accesses()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -273,6 +279,17 @@ class LiveRoom:
                 log.exception("writer failed; closing %d members with 1011", len(self.members))
                 self._fail()
                 return
+
+    async def _commit_accesses(self) -> None:
+        """Append the access-log entries queued so far (at most a batch's worth)."""
+        batch: list[_Command | _Access] = list(self._accesses[:MAX_BATCH])
+        del self._accesses[:MAX_BATCH]
+        more = bool(self._accesses)
+        await self._commit(batch)
+        if more:
+            self._signal.set()
+        elif self.idle:
+            self._on_idle(self)  # the neutral left before its access was logged
 
     async def _catch_up(self) -> None:
         self._behind = False
@@ -287,7 +304,7 @@ class LiveRoom:
             self._record(event, numbers)
             if broadcast:
                 self._fan_out(event, numbers)
-        if any(e.name in _SPLIT_EVENTS for e in events):
+        if any(e.name in SPLIT_EVENTS for e in events):
             self._broadcast_split()
 
     def _record(self, event: Event, numbers: dict[str, int]) -> None:
@@ -295,7 +312,7 @@ class LiveRoom:
         for role in numbers:
             self._seen[role].append(event)
 
-    async def _commit(self, batch: list[_Command]) -> None:
+    async def _commit(self, batch: list[_Command | _Access]) -> None:
         for attempt in range(MAX_RETRIES):
             if attempt > 1:
                 await asyncio.sleep(random.uniform(0, min(RETRY_PAUSE_CAP, 0.001 * 2**attempt)))
@@ -322,13 +339,13 @@ class LiveRoom:
                 self._record(event, numbers)
                 self._fan_out(event, numbers)
             self._reply(replies)
-            if any(e.name in _SPLIT_EVENTS for e in events):
+            if any(e.name in SPLIT_EVENTS for e in events):
                 self._broadcast_split()
             return
         self._reply_error(batch, "busy", "the room is too busy; try again")
 
     def _decide(
-        self, batch: list[_Command], base: int
+        self, batch: list[_Command | _Access], base: int
     ) -> tuple[list[tuple[Event, dict[str, int]]], list[tuple[Member, bytes]]]:
         """Decide every command, applying its events speculatively so the next sees them."""
         decided: list[tuple[Event, dict[str, int]]] = []
@@ -337,6 +354,12 @@ class LiveRoom:
         seq = base
         for command in batch:
             member = command.member
+            if isinstance(command, _Access):
+                draft = record_access(member.name, command.sealed, command.how)
+                seq += 1
+                event = Event(seq, now, member.actor, None, draft.vis, draft.name, draft.data)
+                decided.append((event, self.state.apply(event)))
+                continue
             view = self.state.view(member.role)
             done = view.ops.get((member.role, command.op))
             if done is not None:
@@ -372,9 +395,14 @@ class LiveRoom:
         for member, frame in replies:
             member.outbox.push(frame)
 
-    def _reply_error(self, batch: list[_Command], code: str, message: str) -> None:
+    def _reply_error(self, batch: list[_Command | _Access], code: str, message: str) -> None:
         for command in batch:
-            command.member.outbox.push(frames.error(command.op, code, message))
+            if isinstance(command, _Command):
+                command.member.outbox.push(frames.error(command.op, code, message))
+            else:
+                # Not lost: the neutral did receive those figures. It is logged
+                # with the room's next batch (no retry loop while the store is down).
+                self._accesses.append(command)
 
     def _fail(self) -> None:
         self.closed = True
@@ -410,14 +438,18 @@ class LiveRoom:
                 resumed=resumed,
                 view=None if resumed else view.to_wire(),
                 currency_decimals=decimals,
-                method=catalog(),
+                method={**catalog(), "permissions": allowed_for(member.role)},
             )
         )
         if resumed:
             assert resume is not None
             seen = self._seen[member.role]
             for number in range(resume["seq"] + 1, view.seq + 1):
-                member.outbox.push(frames.event(seen[number - 1], member.role, number))
+                event = seen[number - 1]
+                member.outbox.push(frames.event(event, member.role, number))
+                self._accessed(member, sealed_in_event(event), "resume")
+        else:
+            self._accessed(member, sealed_in_view(view), "welcome")
         member.outbox.push(self._split_frame(member.role))
         self.members[member.id] = member
         with logs.bound(room=self.id, member=member.id):
@@ -436,6 +468,7 @@ class LiveRoom:
     def _fan_out(self, event: Event, numbers: dict[str, int]) -> None:
         """Send ``event`` to every member whose role sees it, encoded once per role."""
         encoded: dict[str, bytes] = {}
+        sealed = sealed_in_event(event) if event.vis & NEUTRAL else []
         for member in list(self.members.values()):
             seq = numbers.get(member.role)
             if seq is None:
@@ -444,6 +477,15 @@ class LiveRoom:
             if frame is None:
                 frame = encoded[member.role] = frames.event(event, member.role, seq)
             member.outbox.push(frame)
+            if sealed:
+                self._accessed(member, sealed, "live")
+
+    def _accessed(self, member: Member, sealed: list[tuple[str, str, int]], how: str) -> None:
+        """Queue access-log entries when a neutral member was handed sealed figures."""
+        if member.role != "neutral" or not sealed:
+            return
+        self._accesses.extend(_Access(member, entry, how) for entry in sealed)
+        self._signal.set()
 
     def _broadcast_presence(self) -> None:
         """A local member came, left or moved focus: tell everyone here and elsewhere."""
