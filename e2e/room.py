@@ -17,7 +17,7 @@ from playwright.sync_api import Locator, Page, WebSocket, expect
 
 from tests.timing import timeout
 
-__all__ = ["FrameLog", "RoomPage", "create_room"]
+__all__ = ["FrameLog", "RoomPage", "create_room", "move_to_phase"]
 
 WAIT_MS = int(timeout(10) * 1000)
 
@@ -31,6 +31,22 @@ def create_room(base: str, **fields: Any) -> dict[str, Any]:
     with urllib.request.urlopen(request, timeout=timeout(5)) as response:
         result: dict[str, Any] = json.load(response)
         return result
+
+
+def move_to_phase(phase: str, *movers: RoomPage) -> None:
+    """Move the room to ``phase`` through the phase bar, as the method allows.
+
+    Pass the neutral alone, or both parties of a room without a neutral (the
+    first proposes, the second agrees). Every mover then sees the new phase.
+    """
+    for mover in movers:
+        mover.page.locator(f'[data-testid="phase-step"][data-phase="{phase}"]').click()
+        if phase == "closed":
+            mover.page.get_by_test_id("phase-close-yes").click()
+    for mover in movers:
+        expect(mover.page.get_by_test_id("phase")).to_have_attribute(
+            "data-phase", phase, timeout=WAIT_MS
+        )
 
 
 class FrameLog:

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import JoinRoom, NewPage
-from e2e.room import FrameLog, create_room
+from e2e.room import FrameLog, create_room, move_to_phase
 from tests.timing import timeout
 
 pytestmark = pytest.mark.browser
@@ -55,7 +55,9 @@ def test_agenda_edits_by_one_party_appear_live_for_the_other(server: str, join: 
     seller.expect_agenda([stock, terms])
     expect(seller.item(model)).to_have_count(0)
 
-    # Agreement needs both parties.
+    # Agreement needs both parties, and belongs to the phases after the opening.
+    expect(buyer.item(terms).get_by_test_id("agree")).to_be_hidden()
+    move_to_phase("exploring", buyer, seller)
     buyer.item(terms).get_by_test_id("agree").click()
     expect(seller.item(terms).get_by_test_id("agreed-buyer")).to_have_attribute(
         "data-agreed", "true"

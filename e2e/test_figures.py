@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import JoinRoom, NewPage
-from e2e.room import FrameLog, create_room
+from e2e.room import FrameLog, create_room, move_to_phase
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +40,7 @@ def test_seller_never_receives_buyer_figures_before_reveal_and_both_see_the_same
     seller = join(room["links"]["seller"], "Sem", page=seller_page)
     stock = buyer.add_item("Consignment stock at the buyer's site", kind="measure")
     seller.expect_agenda([stock])
+    move_to_phase("dividing", seller, buyer)
 
     # Private panels are labelled as such, per party.
     expect(buyer.item(stock).get_by_test_id("private-panel")).to_contain_text(
@@ -113,6 +114,7 @@ def test_changes_after_reveal_are_public_and_marked_and_value_destroyers_are_fla
     seller = join(room["links"]["seller"], "Sem")
     weekend = buyer.add_item("Weekend deliveries", kind="measure")
     seller.expect_agenda([weekend])
+    move_to_phase("dividing", buyer, seller)
     buyer.register_figures(weekend, "3000", "0")
     seller.register_figures(weekend, "1000", "3000")
     for person in (buyer, seller):
@@ -136,6 +138,8 @@ def test_changes_after_reveal_are_public_and_marked_and_value_destroyers_are_fla
 def test_refused_figure_is_shown_next_to_the_field(server: str, join: JoinRoom) -> None:
     room = create_room(server, title="Typos")
     buyer = join(room["links"]["buyer"], "Anna")
+    seller = join(room["links"]["seller"], "Sem")
+    move_to_phase("exploring", buyer, seller)
     item = buyer.add_item("Price indexation")
     panel = buyer.item(item)
     panel.get_by_test_id("figure-value").fill("12.345")

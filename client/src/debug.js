@@ -5,7 +5,9 @@
 //   valueroom.disconnect({hold:true}) drop it and stay offline until reconnect()
 //   valueroom.reconnect()             reconnect now (ends a hold, skips the back-off wait)
 //   valueroom.state()                 {conn, attempt, you, logId, lastSeq, order, parked,
-//                                      items, private}: the CONFIRMED state, agenda order
+//                                      removed, items, private, phase, proposals, locked,
+//                                      timer, notes, caucus, seals, access}: the CONFIRMED
+//                                      state, agenda order
 //   valueroom.view()                  the same for the rendered state (pending ops applied)
 //   valueroom.pending()               [{op, name, args}] sent but not yet confirmed
 //
@@ -27,8 +29,17 @@ function snapshot(session, state) {
     lastSeq: session.lastSeq,
     order: ordered.filter((item) => !item.parked).map((item) => item.id),
     parked: ordered.filter((item) => item.parked).map((item) => item.id),
+    removed: agendaOrder(state.removed.values()).map((item) => item.id),
     items: structuredClone(ordered),
     private: Object.fromEntries(state.private),
+    phase: state.phase,
+    proposals: { ...state.proposals },
+    locked: state.locked,
+    timer: state.timer,
+    notes: [...state.notes.values()],
+    caucus: structuredClone(state.caucus),
+    seals: Object.fromEntries(state.seals),
+    access: Object.fromEntries(state.access),
   };
 }
 

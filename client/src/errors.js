@@ -10,9 +10,20 @@ export function fieldLabel(field) {
   return has(`field.${last}`) ? t(`field.${last}`) : last;
 }
 
+// Params that name a role, a phase or a reason for protection are ids: say them in the page's language.
+const PARAM_TEXTS = {
+  role: (id) => `role.${id}`,
+  party: (id) => `role.${id}`,
+  phase: (id) => `phase.${id}.name`,
+  why: (id) => `item.protected.${id}`,
+};
+
 /** The text to show for an error frame ({code, reason, field, params, message}). */
 export function errorText(error) {
   const params = { ...(error.params ?? {}) };
+  for (const [name, key] of Object.entries(PARAM_TEXTS)) {
+    if (name in params && has(key(params[name]))) params[name] = t(key(params[name]));
+  }
   if (error.field) params.field = fieldLabel(error.field);
   if (error.reason && has(`reason.${error.reason}`)) return t(`reason.${error.reason}`, params);
   if (has(`error.${error.code}`)) return t(`error.${error.code}`, params);

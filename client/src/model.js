@@ -1,8 +1,16 @@
 // The confirmed room state: what the server said, folded from welcome views
 // and event frames in sequence order. Pure: no DOM, no sockets.
 //
-// Items are replaced (never mutated) when they change, so a view can tell
+// This is the client's one fold and mirrors the server's (domain/state.py):
+// stateFromView(view) of a welcome equals the fold of the events that led to
+// it. Items are replaced (never mutated) when they change, so a view can tell
 // "this item changed" by identity.
+//
+// State: room, items (on the agenda) and removed (deleted or withdrawn, so
+// they can be restored), private (this party's own figures), phase and the
+// parties' phase proposals, the agenda lock, the round timer, the neutral's
+// process notes, the caucus threads this role may see, the figures under seal
+// this role may see (a party: its own; the neutral: both) and their access log.
 
 /**
  * @typedef {"buyer" | "seller"} Party
@@ -26,9 +34,24 @@
 /** @type {Party[]} */
 export const PARTIES = ["buyer", "seller"];
 
+const keys = () => ({ buyer: false, seller: false });
+
 /** @returns {State} */
 export function emptyState() {
-  return { room: null, items: new Map(), private: new Map() };
+  return {
+    room: null,
+    items: new Map(),
+    removed: new Map(),
+    private: new Map(),
+    phase: "preparation",
+    proposals: { buyer: null, seller: null },
+    locked: false,
+    timer: null,
+    notes: new Map(),
+    caucus: { buyer: { open: false, messages: [] }, seller: { open: false, messages: [] } },
+    seals: new Map(),
+    access: new Map(),
+  };
 }
 
 /**
@@ -40,7 +63,19 @@ export function stateFromView(view) {
   const state = emptyState();
   state.room = view.room;
   for (const item of view.items) state.items.set(item.id, item);
+  for (const item of view.removed) state.removed.set(item.id, item);
   for (const [id, record] of Object.entries(view.private)) state.private.set(id, record);
+  state.phase = view.phase;
+  state.proposals = { ...view.proposals };
+  state.locked = view.locked;
+  state.timer = view.timer;
+  for (const note of view.notes) state.notes.set(note.id, note);
+  state.caucus = {
+    buyer: { open: view.caucus.buyer.open, messages: [...view.caucus.buyer.messages] },
+    seller: { open: view.caucus.seller.open, messages: [...view.caucus.seller.messages] },
+  };
+  for (const [id, byParty] of Object.entries(view.seals)) state.seals.set(id, { ...byParty });
+  for (const [id, entries] of Object.entries(view.access)) state.access.set(id, [...entries]);
   return state;
 }
 
@@ -59,23 +94,47 @@ export function newItem(data) {
     options: data.options ?? [],
     position: data.position,
     parked: false,
-    agreed: { buyer: false, seller: false },
-    consent: { buyer: false, seller: false },
+    removed: null,
+    agreed: keys(),
+    consent: keys(),
+    withdrawal: keys(),
     revealed: false,
     figures: {},
     revisions: [],
+    sealed: null,
   };
 }
 
 /**
- * Replace item `id` (if present) by a copy with `change(item)` merged in.
+ * Replace item `id` (on the agenda or removed) by a copy with `change(item)` merged in.
  * @param {State} state
  * @param {string} id
  * @param {(item: Item) => Partial<Item>} change
  */
 function patch(state, id, change) {
+  for (const map of [state.items, state.removed]) {
+    const item = map.get(id);
+    if (item) map.set(id, { ...item, ...change(item) });
+  }
+}
+
+function remove(state, id, how) {
   const item = state.items.get(id);
-  if (item) state.items.set(id, { ...item, ...change(item) });
+  if (!item) return;
+  state.items.delete(id);
+  const removed = { ...item, removed: how };
+  if (how === "withdrawn") removed.withdrawal = keys();
+  state.removed.set(id, removed);
+}
+
+function patchSeal(state, d, change) {
+  const byParty = state.seals.get(d.item_id);
+  const seal = byParty?.[d.party];
+  if (seal) state.seals.set(d.item_id, { ...byParty, [d.party]: { ...seal, ...change } });
+}
+
+function setCaucus(state, party, change) {
+  state.caucus = { ...state.caucus, [party]: { ...state.caucus[party], ...change(state.caucus[party]) } };
 }
 
 // Event data arrives checked against the shared schema (`events` in schema.json).
@@ -101,9 +160,15 @@ const APPLY = {
   "item.parked": (state, d) => patch(state, d.item_id, () => ({ parked: d.parked })),
   "item.agreed": (state, d) =>
     patch(state, d.item_id, (item) => ({ agreed: { ...item.agreed, [d.party]: d.agreed } })),
-  "item.deleted": (state, d) => {
-    state.items.delete(d.item_id);
-    state.private.delete(d.item_id);
+  "item.deleted": (state, d) => remove(state, d.item_id, "deleted"),
+  "withdrawal.changed": (state, d) =>
+    patch(state, d.item_id, (item) => ({ withdrawal: { ...item.withdrawal, [d.party]: d.withdraw } })),
+  "item.withdrawn": (state, d) => remove(state, d.item_id, "withdrawn"),
+  "item.restored": (state, d) => {
+    const item = state.removed.get(d.item_id);
+    if (!item) return;
+    state.removed.delete(d.item_id);
+    state.items.set(d.item_id, { ...item, removed: null, position: d.position });
   },
   "figures.registered": (state, d) =>
     state.private.set(d.item_id, { value: d.value, cost: d.cost, note: d.note }),
@@ -116,6 +181,54 @@ const APPLY = {
       figures: { ...item.figures, [d.party]: d.after },
       revisions: [...item.revisions, { party: d.party, before: d.before, after: d.after, seq: event.seq }],
     })),
+  "phase.proposed": (state, d) => {
+    state.proposals = { ...state.proposals, [d.party]: d.phase };
+  },
+  "phase.changed": (state, d) => {
+    state.phase = d.phase;
+    state.proposals = { buyer: null, seller: null };
+  },
+  "agenda.locked": (state, d) => {
+    state.locked = d.locked;
+  },
+  "timer.started": (state, d, event) => {
+    state.timer = { seconds: d.seconds, label: d.label, started_at: event.at };
+  },
+  "timer.cleared": (state) => {
+    state.timer = null;
+  },
+  "note.added": (state, d, event) =>
+    state.notes.set(d.note_id, { id: d.note_id, text: d.text, by: event.actor?.name ?? "", at: event.at }),
+  "note.edited": (state, d) => {
+    const note = state.notes.get(d.note_id);
+    if (note) state.notes.set(d.note_id, { ...note, text: d.text });
+  },
+  "note.removed": (state, d) => state.notes.delete(d.note_id),
+  "caucus.opened": (state, d) => setCaucus(state, d.party, () => ({ open: true })),
+  "caucus.closed": (state, d) => setCaucus(state, d.party, () => ({ open: false })),
+  "caucus.posted": (state, d, event) =>
+    setCaucus(state, d.party, (thread) => ({
+      messages: [...thread.messages, { role: event.actor?.role ?? "", name: event.actor?.name ?? "", text: d.text, at: event.at }],
+    })),
+  "seal.shared": (state, d) => {
+    const seal = { version: d.version, value: d.value, cost: d.cost, status: "shared", outdated: false, comment: "" };
+    state.seals.set(d.item_id, { ...(state.seals.get(d.item_id) ?? {}), [d.party]: seal });
+  },
+  "seal.withdrawn": (state, d) => {
+    const { [d.party]: _gone, ...rest } = state.seals.get(d.item_id) ?? {};
+    if (Object.keys(rest).length) state.seals.set(d.item_id, rest);
+    else state.seals.delete(d.item_id);
+  },
+  "seal.verified": (state, d) => patchSeal(state, d, { status: "verified", comment: d.comment }),
+  "seal.disputed": (state, d) => patchSeal(state, d, { status: "disputed", comment: d.comment }),
+  "seal.outdated": (state, d) => patchSeal(state, d, { outdated: true }),
+  "seal.accessed": (state, d, event) => {
+    const entry = { party: d.party, version: d.version, member: d.member, how: d.how, at: event.at };
+    state.access.set(d.item_id, [...(state.access.get(d.item_id) ?? []), entry]);
+  },
+  "split.sealed": (state, d) =>
+    patch(state, d.item_id, () => ({ sealed: { net: d.net, fair: d.fair, transfer: d.transfer } })),
+  "split.unsealed": (state, d) => patch(state, d.item_id, () => ({ sealed: null })),
 };
 
 /**
@@ -125,4 +238,12 @@ const APPLY = {
  */
 export function applyEvent(state, event) {
   APPLY[event.name]?.(state, event.data, event);
+}
+
+/** Why nobody may delete this item (it can only be withdrawn by both), or null. Mirrors Item.protected. */
+export function protectedBecause(item) {
+  if (item.agreed.buyer || item.agreed.seller) return "agreed";
+  if (item.revealed) return "revealed";
+  if (item.sealed) return "sealed";
+  return null;
 }

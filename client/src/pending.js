@@ -70,6 +70,7 @@ export class PendingOps {
 export function project(state, ops, role, decimals, models, maxUnits) {
   if (!ops.length) return { ...state, pendingFigures: NONE };
   const items = new Map(state.items);
+  const removed = new Map(state.removed);
   const privates = new Map(state.private);
   const pendingFigures = new Set();
   /** @param {string} id @param {(item: import("./model.js").Item) => Partial<import("./model.js").Item>} change */
@@ -100,9 +101,14 @@ export function project(state, ops, role, decimals, models, maxUnits) {
       case "item.agree":
         if (role) update(args.item_id, (item) => ({ agreed: { ...item.agreed, [role]: args.agreed } }));
         break;
-      case "item.delete":
-        items.delete(args.item_id);
+      case "item.delete": {
+        const item = items.get(args.item_id);
+        if (item) {
+          items.delete(args.item_id);
+          removed.set(args.item_id, { ...item, removed: "deleted" });
+        }
         break;
+      }
       case "consent.set":
         if (role) {
           update(args.item_id, (item) =>
@@ -124,5 +130,5 @@ export function project(state, ops, role, decimals, models, maxUnits) {
         break;
     }
   }
-  return { ...state, items, private: privates, pendingFigures };
+  return { ...state, items, removed, private: privates, pendingFigures };
 }

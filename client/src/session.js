@@ -36,9 +36,12 @@ export class Session {
     /** @type {number | null} */
     this.resumeTo = null;
     this.decimals = 2;
-    // The method's vocabulary the server announces in its welcome (relationship models).
-    /** @type {{relationship_models: import("./model.js").Option[]}} */
-    this.method = { relationship_models: [] };
+    // The method's vocabulary the server announces in its welcome: relationship
+    // models, phases, and this role's rows of the permission table.
+    /** @type {{relationship_models: import("./model.js").Option[], phases: string[], permissions: any[]}} */
+    this.method = { relationship_models: [], phases: [], permissions: [] };
+    /** @type {Map<string, Set<string>>} */
+    this.allowed = new Map();
     /** @type {{id: string, role: string, name: string, editing: string | null}[]} */
     this.members = [];
     /** @type {{shared: any, preview: any} | null} */
@@ -86,6 +89,23 @@ export class Session {
 
   get room() {
     return this.confirmed.room;
+  }
+
+  get isNeutral() {
+    return this.role === "neutral";
+  }
+
+  /** The room's confirmed phase. */
+  get phase() {
+    return this.confirmed.phase;
+  }
+
+  /**
+   * May this seat send `command` in the room's current phase? The server's
+   * permission table, as announced in the welcome; the server decides anyway.
+   */
+  may(command) {
+    return this.allowed.get(command)?.has(this.phase) ?? false;
   }
 
   /**
@@ -163,6 +183,77 @@ export class Session {
     return this.command("item.delete", { item_id: itemId });
   }
 
+  restoreItem(itemId) {
+    return this.command("item.restore", { item_id: itemId });
+  }
+
+  withdrawItem(itemId, withdraw) {
+    return this.command("item.withdraw", { item_id: itemId, withdraw });
+  }
+
+  // -- the process: phase, moderation, caucus -------------------------------
+
+  setPhase(phase) {
+    return this.command("phase.set", { phase });
+  }
+
+  /** Propose a phase (both parties must; null withdraws the proposal). */
+  proposePhase(phase) {
+    return this.command("phase.propose", { phase });
+  }
+
+  lockAgenda(locked) {
+    return this.command("agenda.lock", { locked });
+  }
+
+  startTimer(seconds, label) {
+    return this.command("timer.set", label ? { seconds, label } : { seconds });
+  }
+
+  clearTimer() {
+    return this.command("timer.clear", {});
+  }
+
+  addNote(noteId, text) {
+    return this.command("note.add", { note_id: noteId, text });
+  }
+
+  editNote(noteId, text) {
+    return this.command("note.edit", { note_id: noteId, text });
+  }
+
+  removeNote(noteId) {
+    return this.command("note.remove", { note_id: noteId });
+  }
+
+  openCaucus(party, open) {
+    return this.command(open ? "caucus.open" : "caucus.close", { party });
+  }
+
+  postCaucus(party, text) {
+    return this.command("caucus.post", { party, text });
+  }
+
+  // -- figures under seal ----------------------------------------------------
+
+  shareSeal(itemId) {
+    return this.command("seal.share", { item_id: itemId, party: this.role });
+  }
+
+  withdrawSeal(itemId) {
+    return this.command("seal.withdraw", { item_id: itemId, party: this.role });
+  }
+
+  /** The neutral's verdict on the version of a party's sealed figures it saw. */
+  judgeSeal(itemId, party, version, verified, comment) {
+    const name = verified ? "seal.verify" : "seal.dispute";
+    return this.command(name, { item_id: itemId, party, version, comment });
+  }
+
+  attest(itemId) {
+    return this.command("seal.attest", { item_id: itemId });
+  }
+
   setFigures(itemId, { value, cost, note }) {
     this.fieldErrors.delete(itemId);
     return this.command("figures.set", { item_id: itemId, value, cost, note });
@@ -217,6 +308,7 @@ export class Session {
     this.you = frame.you;
     this.decimals = frame.currency_decimals;
     this.method = frame.method;
+    this.allowed = new Map(frame.method.permissions.map((row) => [row.command, new Set(row.phases)]));
     this.joinedOnce = true;
     this.connection.markJoined();
     for (const op of this.pending.list()) {

@@ -2,7 +2,7 @@
 // Item cards are kept per item id and moved, not rebuilt, so focus and caret
 // survive other people's edits.
 
-import { h, placeChildren, setText } from "../dom.js";
+import { h, placeChildren, setData, setText } from "../dom.js";
 import { t, tr, trAttr } from "../i18n.js";
 import { randomId } from "../ids.js";
 import { agendaOrder, keyAtEnd, keyForMove } from "../order.js";
@@ -22,15 +22,23 @@ export class AgendaView {
     this.parkedList = h("ol", { class: "item-list parked-list", testid: "parked-list" });
     this.parkedHeading = h("h3", { class: "parked-heading" });
     this.parkedSection = h("section", { class: "parked", testid: "parked", hidden: true }, this.parkedHeading, tr(h("p", { class: "muted small" }), "agenda.parked.lead"), this.parkedList);
+    this.removedList = h("ul", { class: "removed-list", testid: "removed-list" });
+    this.removedHeading = h("h3", { class: "parked-heading" });
+    this.removedSection = h("section", { class: "removed", testid: "removed", hidden: true }, this.removedHeading, tr(h("p", { class: "muted small" }), "removed.lead"), this.removedList);
+    this.lockedNote = tr(h("p", { class: "locked-note", testid: "agenda-locked-note", hidden: true }), "agenda.lockedForm");
+    this.form = this.addForm();
     this.el = h(
       "section",
       { class: "agenda", testid: "agenda", attrs: { "aria-labelledby": "agenda-heading" } },
       h("div", { class: "section-head" }, tr(h("h2", { id: "agenda-heading" }), "agenda.heading"), this.count),
-      this.addForm(),
+      this.form,
+      this.lockedNote,
       this.list,
       this.empty,
       this.parkedSection,
+      this.removedSection,
     );
+    this.removedKey = null;
     this.trackEditing();
   }
 
@@ -105,7 +113,13 @@ export class AgendaView {
       }
     }
     const room = session.room;
+    const lockedForMe = state.locked && session.isParty;
+    this.form.hidden = !session.may("item.add");
+    setData(this.form, "locked", lockedForMe);
+    for (const control of this.form.elements) control.disabled = lockedForMe;
+    this.lockedNote.hidden = !lockedForMe || !session.may("item.add");
     const common = {
+      locked: state.locked,
       role: session.role,
       org: room && session.role ? orgOf(room, session.role) : "",
       decimals: session.decimals,
@@ -136,5 +150,31 @@ export class AgendaView {
     this.parkedSection.hidden = parked.length === 0;
     setText(this.parkedHeading, t("agenda.parked", { count: parked.length }));
     setText(this.count, t("agenda.count", { count: this.active.length }));
+    this.renderRemoved(state, lockedForMe);
+  }
+
+  /** Deleted and withdrawn items: the log keeps them, and they can be restored as they were. */
+  renderRemoved(state, lockedForMe) {
+    const { session } = this;
+    const removed = agendaOrder(state.removed.values());
+    this.removedSection.hidden = removed.length === 0;
+    setText(this.removedHeading, t("removed.heading", { count: removed.length }));
+    const canRestore = session.may("item.restore");
+    const key = JSON.stringify([document.documentElement.lang, removed.map((i) => [i.id, i.title, i.removed]), canRestore, lockedForMe]);
+    if (key === this.removedKey) return;
+    this.removedKey = key;
+    this.removedList.replaceChildren(
+      ...removed.map((item) =>
+        h(
+          "li",
+          { class: "removed-item", testid: "removed-item", data: { itemId: item.id, removed: item.removed } },
+          h("span", { class: "removed-title", text: item.title }),
+          h("span", { class: "removed-how muted small", text: t(`removed.${item.removed}`) }),
+          canRestore
+            ? h("button", { type: "button", class: "btn btn-small", testid: "restore", text: t("removed.restore"), disabled: lockedForMe, on: { click: () => session.restoreItem(item.id) } })
+            : null,
+        ),
+      ),
+    );
   }
 }

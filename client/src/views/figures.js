@@ -56,9 +56,10 @@ export class TransparencyRow {
         const other = otherParty(role);
         setText(this.state, t("consent.stateParty", { you: consentState(role), other: t(`role.${other}`), otherState: consentState(other) }));
         if (document.activeElement !== this.switch) this.switch.checked = item.consent[role];
-        this.switch.disabled = !info.registered;
-        this.hint.hidden = info.registered;
-        setText(this.hint, t("consent.registerFirst"));
+        const now = this.session.may("consent.set");
+        this.switch.disabled = !info.registered || !now;
+        this.hint.hidden = info.registered && now;
+        setText(this.hint, t(info.registered ? "consent.notThisPhase" : "consent.registerFirst"));
       } else {
         setText(this.state, t("consent.stateNeutral", { buyer: consentState("buyer"), seller: consentState("seller") }));
         this.hint.hidden = true;
@@ -197,6 +198,9 @@ export class FiguresPanel {
     this.el.hidden = !isParty;
     if (!isParty) return;
     const role = info.role;
+    const now = this.session.may("figures.set");
+    for (const { el } of [this.value, this.cost, this.note]) el.readOnly = !now;
+    this.saveButton.hidden = !now;
     const org = info.org ? ` · ${info.org}` : "";
     setText(this.owner, t("figures.privateTo", { party: `${t(`role.${role}`)}${org}` }));
     this.el.className = `private-panel role-${role}`;

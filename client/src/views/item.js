@@ -8,8 +8,9 @@
 import { h, setData, setText, setValue, toggle } from "../dom.js";
 import { randomId } from "../ids.js";
 import { t, tr, trAttr } from "../i18n.js";
-import { PARTIES } from "../model.js";
+import { PARTIES, protectedBecause } from "../model.js";
 import { FiguresPanel, TransparencyRow } from "./figures.js";
+import { SealRow } from "./seal.js";
 
 export const KINDS = ["term", "measure", "relationship", "question"];
 const TYPING_DEBOUNCE_MS = 400;
@@ -129,6 +130,13 @@ export class ItemView {
 
     this.transparency = new TransparencyRow(id, session);
     this.figures = new FiguresPanel(id, session);
+    this.seal = new SealRow(id, session);
+
+    // A protected item is not deleted: it is withdrawn when both parties turn their key.
+    this.protectedNote = h("span", { class: "protected-note small", testid: "item-protected" });
+    this.withdrawState = h("span", { class: "withdraw-state small", testid: "withdrawal-state" });
+    this.withdraw = h("button", { type: "button", class: "btn btn-small", testid: "withdraw", on: { click: () => session.withdrawItem(id, !this.item.withdrawal[session.role]) } });
+    this.withdrawal = h("div", { class: "item-withdrawal", testid: "withdrawal", hidden: true }, this.protectedNote, this.withdrawState, this.withdraw);
 
     this.el = h(
       "li",
@@ -153,8 +161,10 @@ export class ItemView {
         this.agree,
         this.agreedBadge,
       ),
+      this.withdrawal,
       this.transparency.el,
       this.figures.el,
+      this.seal.el,
     );
   }
 
@@ -194,8 +204,23 @@ export class ItemView {
     setValue(this.title, item.title);
     setValue(this.description, item.description);
 
-    this.up.disabled = item.parked || info.first;
-    this.down.disabled = item.parked || info.last;
+    const { session } = this;
+    const lockedForMe = info.locked && PARTIES.includes(info.role);
+    const canEdit = session.may("item.edit");
+    this.kind.disabled = !canEdit;
+    this.title.readOnly = !canEdit;
+    this.description.readOnly = !canEdit;
+    this.up.hidden = !session.may("item.move");
+    this.down.hidden = !session.may("item.move");
+    this.park.hidden = !session.may("item.park");
+    this.up.disabled = item.parked || info.first || lockedForMe;
+    this.down.disabled = item.parked || info.last || lockedForMe;
+    this.park.disabled = lockedForMe;
+    const why = protectedBecause(item);
+    this.del.hidden = !session.may("item.delete") || Boolean(why) || !this.confirmBox.hidden;
+    this.del.disabled = lockedForMe;
+    if (why && !this.confirmBox.hidden) this.askDelete(false);
+    this.renderWithdrawal(item, why, lockedForMe);
     const parkKey = item.parked ? "item.unpark" : "item.park";
     setText(this.park, t(`${parkKey}.icon`));
     this.park.setAttribute("aria-label", t(parkKey));
@@ -209,7 +234,7 @@ export class ItemView {
     );
     this.editors.hidden = info.editors.length === 0;
 
-    this.options.update(item);
+    this.options.update(item, canEdit);
 
     for (const party of PARTIES) {
       const mark = this.agreeMarks[party];
@@ -219,7 +244,7 @@ export class ItemView {
     }
     const role = info.role;
     const party = PARTIES.includes(role);
-    this.agree.hidden = !party;
+    this.agree.hidden = !party || !session.may("item.agree");
     if (party) {
       const mine = item.agreed[role];
       setText(this.agree, t(mine ? "item.agree.withdraw" : "item.agree.give"));
@@ -230,6 +255,26 @@ export class ItemView {
 
     this.transparency.update(item, info);
     this.figures.update(item, info);
+    this.seal.update(item, info);
+  }
+
+  renderWithdrawal(item, why, lockedForMe) {
+    const { session } = this;
+    const requested = PARTIES.filter((party) => item.withdrawal[party]);
+    this.withdrawal.hidden = !why && requested.length === 0;
+    if (this.withdrawal.hidden) return;
+    setText(this.protectedNote, why ? t("item.protected", { why: t(`item.protected.${why}`) }) : "");
+    setData(this.withdrawal, "requested", requested.join(" "));
+    setText(this.withdrawState, requested.map((party) => t("item.withdraw.requested", { party: t(`role.${party}`) })).join(" "));
+    const role = session.role;
+    this.withdraw.hidden = !PARTIES.includes(role) || !session.may("item.withdraw");
+    if (!this.withdraw.hidden) {
+      const mine = item.withdrawal[role];
+      const other = item.withdrawal[role === "buyer" ? "seller" : "buyer"];
+      setData(this.withdraw, "withdraw", mine);
+      setText(this.withdraw, t(mine ? "item.withdraw.cancel" : other ? "item.withdraw.agree" : "item.withdraw.request"));
+      this.withdraw.disabled = lockedForMe;
+    }
   }
 }
 
@@ -252,7 +297,9 @@ class OptionsEditor {
         this.add();
       }
     });
-    this.el = h("div", { class: "item-options" }, this.heading, this.list, h("div", { class: "option-add-row" }, this.input, add));
+    this.addRow = h("div", { class: "option-add-row" }, this.input, add);
+    this.editable = true;
+    this.el = h("div", { class: "item-options" }, this.heading, this.list, this.addRow);
   }
 
   send(options) {
@@ -266,11 +313,17 @@ class OptionsEditor {
     this.send([...this.item.options, { id: randomId(10), label }]);
   }
 
-  update(item) {
+  update(item, editable = true) {
     this.item = item;
     const visible = item.kind === "term" || item.kind === "relationship" || item.options.length > 0;
     this.el.hidden = !visible;
     if (!visible) return;
+    this.addRow.hidden = !editable;
+    this.list.classList.toggle("is-readonly", !editable);
+    if (this.editable !== editable) {
+      this.editable = editable;
+      this.shown = null;
+    }
     setText(this.heading, t(item.kind === "relationship" ? "options.models" : "options.label"));
     const active = document.activeElement;
     const editing = (active?.tagName === "INPUT" && this.list.contains(active)) || this.list.querySelector("[data-dirty=true]");
@@ -281,7 +334,7 @@ class OptionsEditor {
   }
 
   row(option) {
-    const input = h("input", { class: "option-label", testid: "option-label", value: optionLabel(option, this.session.method.relationship_models), maxLength: 200, data: { optionId: option.id } });
+    const input = h("input", { class: "option-label", testid: "option-label", value: optionLabel(option, this.session.method.relationship_models), maxLength: 200, readOnly: !this.editable, data: { optionId: option.id } });
     trAttr(input, "aria-label", "options.rename");
     const original = input.value;
     const commit = () => {
@@ -310,6 +363,7 @@ class OptionsEditor {
       "options.remove.icon",
     );
     trAttr(remove, "aria-label", "options.remove");
+    remove.hidden = !this.editable;
     return h("li", { class: "option", testid: "option", data: { optionId: option.id } }, input, remove);
   }
 }

@@ -5,8 +5,12 @@ import { onLangChange } from "../i18n.js";
 import { ConnState } from "../connection.js";
 import { Session } from "../session.js";
 import { AgendaView } from "./agenda.js";
+import { CaucusView } from "./caucus.js";
 import { RoomHeader } from "./header.js";
 import { showInvalidLink } from "./joinform.js";
+import { ModerationBar, NotesView } from "./moderation.js";
+import { PhaseView } from "./phase.js";
+import { SealDesk } from "./seal.js";
 import { SplitView } from "./split.js";
 import { errorToast } from "./toast.js";
 
@@ -15,7 +19,18 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
   const header = new RoomHeader(session);
   const agenda = new AgendaView(session);
   const split = new SplitView(session);
-  const page = h("main", { class: "room", testid: "room" }, agenda.el, h("aside", { class: "room-side" }, split.el));
+  const phase = new PhaseView(session);
+  const moderation = new ModerationBar(session);
+  const notes = new NotesView(session);
+  const caucus = new CaucusView(session);
+  const desk = new SealDesk(session);
+  const views = [phase, moderation, agenda, notes, caucus, desk, split];
+  const page = h(
+    "main",
+    { class: "room", testid: "room" },
+    h("div", { class: "room-main" }, phase.el, moderation.el, agenda.el),
+    h("aside", { class: "room-side" }, notes.el, caucus.el, desk.el, split.el),
+  );
   topbar.slot.append(header.el);
   topbar.tagline.hidden = true;
   root.append(page);
@@ -37,8 +52,7 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
     }
     header.render();
     if (!session.joinedOnce) return;
-    agenda.render();
-    split.render();
+    for (const view of views) view.render();
   };
   // Batch: many frames in one task render once, after the task.
   const schedule = () => {
@@ -54,7 +68,7 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
   });
   onLangChange(() => {
     header.membersKey = null;
-    split.key = null;
+    for (const view of views) view.key = null;
     render();
   });
   window.addEventListener("beforeunload", (event) => {

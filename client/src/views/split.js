@@ -27,6 +27,7 @@ export class SplitView {
     this.settlement = h("strong", { testid: "split-total-transfer" });
     this.table = h("div", { class: "split-table-wrap" });
     this.excluded = h("div", { class: "split-excluded", testid: "split-excluded" });
+    this.sealedNote = tr(h("p", { class: "sealed-note small", testid: "split-sealed-note", hidden: true }), "split.sealedNote");
     this.preview = h("section", { class: "split-preview private-panel", testid: "split-preview", hidden: true });
     this.el = h(
       "section",
@@ -37,6 +38,7 @@ export class SplitView {
       h("p", { class: "split-settlement" }, tr(h("span", { class: "settlement-label" }), "split.settlement"), this.settlement),
       this.chartNote,
       this.table,
+      this.sealedNote,
       this.excluded,
       this.preview,
     );
@@ -64,6 +66,8 @@ export class SplitView {
     this.table.replaceChildren(
       total ? splitTable(byAgenda(split.shared.lines), total, titleOf, money, { testid: "split-line", totalTestid: "split-total" }) : tr(h("p", { class: "muted" }), "split.nothingRevealed"),
     );
+
+    this.sealedNote.hidden = !split.shared.lines.some((line) => line.sealed);
 
     // Not in the split: every live item the shared split has no line for.
     const inSplit = new Set(split.shared.lines.map((line) => line.item_id));
@@ -146,12 +150,13 @@ function splitTable(lines, total, titleOf, money, { testid, totalTestid }) {
       {
         class: `${line.destroys_value ? "destroys" : ""}${isTotal ? " total" : ""}${line.partial ? " partial" : ""}`,
         testid: rowTestid,
-        data: { itemId: line.item_id, destroys: line.destroys_value, partial: line.partial, net: line.net },
+        data: { itemId: line.item_id, destroys: line.destroys_value, partial: line.partial, sealed: line.sealed, net: line.net },
       },
       h(
         "th",
         { scope: "row" },
         h("span", { class: "line-title", text: title }),
+        line.sealed && !isTotal ? h("span", { class: "sealed-badge", testid: "sealed-badge", text: t("split.sealedBadge") }) : null,
         line.destroys_value ? h("span", { class: "destroyer", testid: "value-destroyer", text: t("split.destroyer") }) : null,
         line.partial && !isTotal ? h("span", { class: "partial-flag", testid: "partial", text: t("preview.partial") }) : null,
       ),
