@@ -67,9 +67,12 @@ ITEM = {
     "parked": False,
     "agreed": {"buyer": True, "seller": False},
     "consent": {"buyer": False, "seller": False},
+    "removed": None,
+    "withdrawal": {"buyer": False, "seller": False},
     "revealed": False,
     "figures": {},
     "revisions": [],
+    "sealed": None,
 }
 LINE = {
     "item_id": "i1",
@@ -79,6 +82,45 @@ LINE = {
     "transfer": {"buyer": -4, "seller": 4},
     "destroys_value": False,
     "partial": False,
+    "sealed": False,
+}
+VIEW = {
+    "room": None,
+    "items": [ITEM],
+    "removed": [dict(ITEM, id="i9", removed="withdrawn")],
+    "private": {"i1": {"value": 1, "cost": 0, "note": ""}},
+    "phase": "dividing",
+    "proposals": {"buyer": None, "seller": "agreeing"},
+    "locked": True,
+    "timer": {"seconds": 600, "label": "Round 1", "started_at": 1700000000000},
+    "notes": [{"id": "n1", "text": "Listen first", "by": "Nora", "at": 1}],
+    "caucus": {
+        "buyer": {
+            "open": True,
+            "messages": [{"role": "neutral", "name": "Nora", "text": "Why?", "at": 2}],
+        },
+        "seller": {"open": False, "messages": []},
+    },
+    "seals": {
+        "i1": {
+            "buyer": {
+                "version": 2,
+                "value": 5,
+                "cost": 1,
+                "status": "verified",
+                "outdated": False,
+                "comment": "ok",
+            }
+        }
+    },
+    "access": {
+        "i1": [{"party": "buyer", "version": 2, "member": "Nora", "how": "resume", "at": 3}]
+    },
+}
+METHOD = {
+    "relationship_models": [{"id": "preferred", "label": "Preferred"}],
+    "phases": [{"id": "preparation", "label": "Preparation"}],
+    "permissions": [{"command": "seal.verify", "phases": ["exploring", "dividing"]}],
 }
 
 ACK = {"type": "ack", "op": "o1", "seq": 3}
@@ -336,12 +378,106 @@ CASES: list[tuple[str, Any]] = [
             "seq": 9,
             "you": {"id": "m1", "role": "seller", "name": "S", "editing": None},
             "resumed": False,
-            "view": {
-                "room": None,
-                "items": [ITEM],
-                "private": {"i1": {"value": 1, "cost": 0, "note": ""}},
-            },
+            "view": VIEW,
             "currency_decimals": 2,
+            "method": METHOD,
+        },
+    ),
+    (
+        "server",
+        {
+            "type": "welcome",
+            "log_id": "L1",
+            "seq": 9,
+            "you": {"id": "m1", "role": "neutral", "name": "N", "editing": None},
+            "resumed": False,
+            "view": {**VIEW, "phase": "haggling"},
+            "currency_decimals": 2,
+            "method": METHOD,
+        },
+    ),
+    (
+        "server",
+        {
+            "type": "welcome",
+            "log_id": "L1",
+            "seq": 9,
+            "you": {"id": "m1", "role": "neutral", "name": "N", "editing": None},
+            "resumed": False,
+            "view": VIEW,
+            "currency_decimals": 2,
+            "method": {**METHOD, "permissions": [{"command": "seal.peek", "phases": []}]},
+        },
+    ),
+    (
+        "server",
+        {
+            "type": "event",
+            "seq": 4,
+            "at": 5,
+            "actor": {"role": "buyer", "name": "B"},
+            "op": None,
+            "vis": 5,
+            "name": "seal.shared",
+            "data": {"item_id": "i1", "party": "buyer", "version": 1, "value": -5, "cost": 3},
+        },
+    ),
+    (
+        "server",
+        {
+            "type": "event",
+            "seq": 4,
+            "at": 5,
+            "actor": {"role": "neutral", "name": "N"},
+            "op": None,
+            "vis": 6,
+            "name": "caucus.posted",
+            "data": {"party": "seller", "text": ""},
+        },
+    ),
+    (
+        "server",
+        {
+            "type": "event",
+            "seq": 4,
+            "at": 5,
+            "actor": None,
+            "op": None,
+            "vis": 7,
+            "name": "split.sealed",
+            "data": {
+                "item_id": "i1",
+                "net": 2,
+                "fair": {"buyer": 1, "seller": 1},
+                "transfer": {"buyer": -4, "seller": 4},
+            },
+        },
+    ),
+    (
+        "client",
+        {
+            "type": "cmd",
+            "op": "o1",
+            "name": "seal.verify",
+            "args": {"item_id": "i1", "party": "buyer", "version": 1, "comment": "ok"},
+        },
+    ),
+    (
+        "client",
+        {
+            "type": "cmd",
+            "op": "o1",
+            "name": "phase.propose",
+            "args": {"phase": None},
+        },
+    ),
+    (
+        "client",
+        {
+            "type": "cmd",
+            "op": "o1",
+            "name": "timer.set",
+            "args": {"seconds": 0},
         },
     ),
     (
