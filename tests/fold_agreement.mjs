@@ -16,7 +16,16 @@ function asView(state) {
   return {
     room: state.room,
     items: agendaOrder(state.items.values()),
+    removed: agendaOrder(state.removed.values()),
     private: Object.fromEntries(state.private),
+    phase: state.phase,
+    proposals: state.proposals,
+    locked: state.locked,
+    timer: state.timer,
+    notes: [...state.notes.values()],
+    caucus: state.caucus,
+    seals: Object.fromEntries([...state.seals].filter(([, byParty]) => Object.keys(byParty).length > 0)),
+    access: Object.fromEntries(state.access),
   };
 }
 

@@ -649,5 +649,5 @@ def test_no_derived_amount_can_equal_a_secret() -> None:
     # |transfer| = |fair - own| <= |net| / 2 + 1 + |own|
     largest = max(net, *(net // 2 + 1 + total_own[p] for p in PARTIES))
     assert largest < lowest
-    (a_low, a_high), (b_low, b_high) = sorted(RANGES.values())
+    (_, a_high), (b_low, _) = sorted(RANGES.values())
     assert a_high < b_low

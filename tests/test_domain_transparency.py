@@ -185,14 +185,15 @@ def test_each_role_knows_exactly_what_the_events_it_may_see_told_it() -> None:
     room.do(BUYER, "consent.set", item_id="stock", consent=True)
     room.do(BUYER, "figures.set", item_id="stock", value="130000", cost="10000", note="revised")
     views = {role: room.state.view(role) for role in ("buyer", "seller", "neutral")}
-    # Counted by hand: the buyer saw its 3 registrations besides the 7 public
-    # events, the seller its 1, the neutral none.
+    # Counted by hand: the buyer saw its 3 registrations besides the 8 public
+    # events (the room's creation, its move to the dividing phase, two items,
+    # two consents, the reveal, the revision), the seller its 1, the neutral none.
     assert {role: view.seq for role, view in views.items()} == {
-        "buyer": 10,
-        "seller": 8,
-        "neutral": 7,
+        "buyer": 11,
+        "seller": 9,
+        "neutral": 8,
     }
-    assert room.state.public.seq == 7
+    assert room.state.public.seq == 8
     assert {item: (r.value, r.cost, r.note) for item, r in views["buyer"].private.items()} == {
         "stock": (13_000_000, 1_000_000, "revised"),
         "other": (500, 100, ""),

@@ -37,7 +37,27 @@ HOOKS = REPO / "client" / "test" / "support" / "register.js"
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
 
 ITEMS = ("i0", "i1", "i2")
-PARTY_COMMANDS = {"figures.set", "consent.set", "item.agree"}
+PARTY_COMMANDS = {
+    "figures.set",
+    "consent.set",
+    "item.agree",
+    "item.withdraw",
+    "seal.share",
+    "seal.withdraw",
+}
+NEUTRAL_COMMANDS = {
+    "phase.set",
+    "agenda.lock",
+    "timer.set",
+    "timer.clear",
+    "note.add",
+    "note.edit",
+    "note.remove",
+    "seal.verify",
+    "seal.dispute",
+    "seal.attest",
+}
+PHASES = ("preparation", "opening", "exploring", "dividing", "agreeing")
 ACTORS = {"buyer": BUYER, "seller": SELLER, "neutral": NEUTRAL}
 # Mostly acceptable amounts, some the core refuses (a negative cost, too many decimals, text).
 AMOUNTS = st.sampled_from(
@@ -60,12 +80,20 @@ EDITS = {
 Step = tuple[str, str, dict[str, Any]]
 
 
-# Weighted towards the private work and the reveal, where the folds differ most.
+# Weighted towards the private work, the reveal and the seal, where the folds differ most.
 COMMANDS = (
     ["item.add"] * 2
     + ["item.edit", "item.move", "item.park", "item.agree", "item.delete"]
+    + ["item.withdraw", "item.restore"]
     + ["figures.set"] * 4
     + ["consent.set"] * 4
+    + ["phase.set", "agenda.lock", "timer.set", "timer.clear"]
+    + ["note.add", "note.edit", "note.remove"]
+    + ["caucus.open", "caucus.close"]
+    + ["caucus.post"] * 2
+    + ["seal.share"] * 3
+    + ["seal.withdraw", "seal.dispute"]
+    + ["seal.verify", "seal.attest"] * 2
 )
 
 
@@ -73,7 +101,10 @@ COMMANDS = (
 def step(draw: st.DrawFn) -> Step:
     name = draw(st.sampled_from(COMMANDS))
     parties_mostly = ["buyer", "seller"] * 4 + ["neutral"]
-    who = draw(st.sampled_from(parties_mostly if name in PARTY_COMMANDS else list(ACTORS)))
+    if name in NEUTRAL_COMMANDS:
+        who = draw(st.sampled_from(["neutral"] * 4 + ["buyer"]))
+    else:
+        who = draw(st.sampled_from(parties_mostly if name in PARTY_COMMANDS else list(ACTORS)))
     # Only i2 is ever deleted, so the others live long enough to be revealed and revised.
     item = "i2" if name == "item.delete" else draw(st.sampled_from(ITEMS))
     args: dict[str, Any] = {"item_id": item}
@@ -97,6 +128,33 @@ def step(draw: st.DrawFn) -> Step:
             args["note"] = draw(st.sampled_from(["", "walk-away", "note"]))
     elif name == "consent.set":
         args["consent"] = draw(st.booleans())
+    elif name == "item.withdraw":
+        args["withdraw"] = draw(st.booleans())
+    elif name == "phase.set":
+        args = {"phase": draw(st.sampled_from(PHASES))}
+    elif name == "agenda.lock":
+        args = {"locked": draw(st.booleans())}
+    elif name == "timer.set":
+        args = {"seconds": draw(st.sampled_from([60, 300])), "label": "round"}
+    elif name == "timer.clear":
+        args = {}
+    elif name in ("note.add", "note.edit"):
+        args = {
+            "note_id": draw(st.sampled_from(["n1", "n2"])),
+            "text": draw(st.text("ab", min_size=1, max_size=4)),
+        }
+    elif name == "note.remove":
+        args = {"note_id": draw(st.sampled_from(["n1", "n2"]))}
+    elif name.startswith("caucus."):
+        args = {"party": draw(st.sampled_from(["buyer", "seller"]))}
+        if name == "caucus.post":
+            args["text"] = draw(st.sampled_from(["why so?", "fine"]))
+    elif name in ("seal.share", "seal.withdraw"):
+        args["party"] = draw(st.sampled_from(["buyer", "seller"]))
+    elif name in ("seal.verify", "seal.dispute"):
+        # The version is filled in at play time (the one the neutral sees), or left stale.
+        args |= {"party": draw(st.sampled_from(["buyer", "seller"])), "comment": "checked"}
+        args["version"] = draw(st.sampled_from(["current", "current", 1]))
     return who, name, args
 
 
@@ -113,6 +171,9 @@ def play(room: Room, program: list[Step]) -> None:
             if before is not None and after is not None and before >= after:
                 continue
             args["position"] = fractional_indexing.generate_key_between(before, after)
+        if args.get("version") == "current":
+            seal = room.state.view("neutral").seals.get(args["item_id"], {}).get(args["party"])
+            args["version"] = seal.version if seal is not None else 1
         with contextlib.suppress(DomainError):
             room.do(ACTORS[who], name, **args)
 
@@ -161,14 +222,14 @@ def check_agreement(room: Room, tmp_path: Path) -> None:
 )
 @given(program=st.lists(step(), min_size=30, max_size=90))
 def test_server_and_client_folds_agree_for_every_role(program: list[Step], tmp_path: Path) -> None:
-    room = Room(neutral=True)
+    room = Room(neutral=True, phase="dividing")
     play(room, program)
     check_agreement(room, tmp_path)
 
 
 def test_folds_agree_on_a_session_that_reveals_and_revises(tmp_path: Path) -> None:
     """A fixed session through every event type, so the agreement never rests on luck."""
-    room = Room(neutral=True)
+    room = Room(neutral=True, phase="dividing")
     room.add("stock", "Consignment stock", kind="relationship")
     room.add("gone", "Temporary")
     room.do(BUYER, "figures.set", item_id="stock", value="120000", cost="10000", note="private")
@@ -184,9 +245,49 @@ def test_folds_agree_on_a_session_that_reveals_and_revises(tmp_path: Path) -> No
     )
     room.do(NEUTRAL, "item.park", item_id="stock", parked=True)
     room.do(BUYER, "item.move", item_id="stock", position="Zz")
+    room.do(NEUTRAL, "item.park", item_id="stock", parked=False)
+    room.do(BUYER, "item.restore", item_id="gone")
+    room.add("kept", "Kept")
+    room.do(BUYER, "item.agree", item_id="kept", agreed=True)
+    room.do(BUYER, "item.withdraw", item_id="kept", withdraw=True)
+    room.do(SELLER, "item.withdraw", item_id="kept", withdraw=True)
+    room.do(NEUTRAL, "agenda.lock", locked=True)
+    room.do(NEUTRAL, "agenda.lock", locked=False)
+    room.do(NEUTRAL, "timer.set", seconds=300, label="Round 1")
+    room.do(NEUTRAL, "timer.clear")
+    room.do(NEUTRAL, "note.add", note_id="n1", text="Both sides agree on the scope")
+    room.do(NEUTRAL, "note.edit", note_id="n1", text="Scope agreed")
+    room.do(NEUTRAL, "note.add", note_id="n2", text="To remove")
+    room.do(NEUTRAL, "note.remove", note_id="n2")
+    room.do(NEUTRAL, "caucus.open", party="buyer")
+    room.do(BUYER, "caucus.post", party="buyer", text="Our margin is thin")
+    room.do(NEUTRAL, "caucus.close", party="buyer")
+    room.add("sealed", "Sealed item")
+    room.do(BUYER, "figures.set", item_id="sealed", value="500", cost="100")
+    room.do(SELLER, "figures.set", item_id="sealed", value="300", cost="200")
+    room.do(BUYER, "seal.share", item_id="sealed", party="buyer")
+    room.do(SELLER, "seal.share", item_id="sealed", party="seller")
+    seals = room.state.view("neutral").seals["sealed"]
+    for party in ("buyer", "seller"):
+        room.do(NEUTRAL, "seal.verify", item_id="sealed", party=party,
+                version=seals[party].version, comment="ok")  # fmt: skip
+    room.do(NEUTRAL, "seal.attest", item_id="sealed")
+    room.do(BUYER, "figures.set", item_id="sealed", value="600", cost="100")
+    room.do(BUYER, "seal.share", item_id="sealed", party="buyer")
+    room.do(BUYER, "seal.withdraw", item_id="sealed", party="buyer")
+    room.do(SELLER, "figures.set", item_id="sealed", value="350", cost="200")
+    room.do(SELLER, "seal.share", item_id="sealed", party="seller")
+    version = room.state.view("neutral").seals["sealed"]["seller"].version
+    room.do(NEUTRAL, "seal.dispute", item_id="sealed", party="seller", version=version,
+            comment="cost?")  # fmt: skip
+    room.do(NEUTRAL, "phase.set", phase="agreeing")
     names = {event.name for event in room.log}
-    assert names == {
+    assert {
         "room.created", "item.added", "figures.registered", "item.deleted", "consent.changed",
         "item.revealed", "figures.revised", "item.agreed", "item.edited", "item.parked", "item.moved",
-    }  # fmt: skip
+        "item.restored", "item.withdrawn", "withdrawal.changed", "agenda.locked", "timer.started",
+        "timer.cleared", "note.added", "note.edited", "note.removed", "caucus.opened",
+        "caucus.posted", "caucus.closed", "seal.shared", "seal.verified", "split.sealed",
+        "seal.outdated", "split.unsealed", "seal.withdrawn", "seal.disputed", "phase.changed",
+    } <= names  # fmt: skip
     check_agreement(room, tmp_path)

@@ -91,6 +91,7 @@ async def test_no_log_line_holds_a_private_figure_or_note(
             await bea.join(room["tokens"]["buyer"], "Bea")
             await sam.join(room["tokens"]["seller"], "Sam")
             await nora.join(room["tokens"]["neutral"], "Nora")
+            assert (await nora.call("phase.set", {"phase": "dividing"}))["type"] == "ack"
             for item in ("stock", "margin"):
                 await bea.call("item.add", {"item_id": item, "kind": "term", "title": item})
             figures = {"item_id": "stock", "value": SECRET_VALUE, "cost": SECRET_COST}

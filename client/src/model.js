@@ -20,12 +20,29 @@
  * @typedef {{value: number, cost: number}} Figures
  * @typedef {{value: number, cost: number, note: string}} PrivateRecord
  * @typedef {{party: string, before: Figures, after: Figures, seq: number}} Revision
+ * @typedef {{net: number, fair: {buyer: number, seller: number},
+ *   transfer: {buyer: number, seller: number}}} SealedLine the split line of an item under seal
  * @typedef {{id: string, kind: string, title: string, description: string, options: Option[],
- *   position: string, parked: boolean, agreed: Record<string, boolean>,
- *   consent: Record<string, boolean>, revealed: boolean, figures: Record<string, Figures>,
- *   revisions: Revision[]}} Item
- * @typedef {{room: Room | null, items: Map<string, Item>, private: Map<string, PrivateRecord>}} State
- * @typedef {{room: Room | null, items: Item[], private: Record<string, PrivateRecord>}} WireView
+ *   position: string, parked: boolean, removed: "deleted" | "withdrawn" | null,
+ *   agreed: Record<string, boolean>, consent: Record<string, boolean>,
+ *   withdrawal: Record<string, boolean>, revealed: boolean, figures: Record<string, Figures>,
+ *   revisions: Revision[], sealed: SealedLine | null}} Item
+ * @typedef {{seconds: number, label: string, started_at: number}} Timer
+ * @typedef {{id: string, text: string, by: string, at: number}} Note
+ * @typedef {{role: string, name: string, text: string, at: number}} Message
+ * @typedef {{open: boolean, messages: Message[]}} Caucus
+ * @typedef {{version: number, value: number, cost: number, status: string,
+ *   outdated: boolean, comment: string}} Seal
+ * @typedef {{party: string, version: number, member: string, how: string, at: number}} Access
+ * @typedef {{buyer: string | null, seller: string | null}} Proposals
+ * @typedef {{room: Room | null, items: Map<string, Item>, removed: Map<string, Item>,
+ *   private: Map<string, PrivateRecord>, phase: string, proposals: Proposals, locked: boolean,
+ *   timer: Timer | null, notes: Map<string, Note>, caucus: {buyer: Caucus, seller: Caucus},
+ *   seals: Map<string, Record<string, Seal>>, access: Map<string, Access[]>}} State
+ * @typedef {{room: Room | null, items: Item[], removed: Item[],
+ *   private: Record<string, PrivateRecord>, phase: string, proposals: Proposals, locked: boolean,
+ *   timer: Timer | null, notes: Note[], caucus: {buyer: Caucus, seller: Caucus},
+ *   seals: Record<string, Record<string, Seal>>, access: Record<string, Access[]>}} WireView
  *   the `view` of a welcome frame
  * @typedef {{type: "event", seq: number, at: number, actor: {role: string, name: string} | null,
  *   op: string | null, vis: number, name: string, data: Record<string, any>}} EventFrame

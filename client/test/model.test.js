@@ -42,8 +42,8 @@ test("item.added creates an item with nobody agreed, nothing consented, nothing 
   const state = fold([created, added("x", "a1")]);
   assert.deepEqual(state.items.get("x"), {
     id: "x", kind: "term", title: "X", description: "", options: [], position: "a1", parked: false,
-    agreed: { buyer: false, seller: false }, consent: { buyer: false, seller: false },
-    revealed: false, figures: {}, revisions: [],
+    removed: null, agreed: { buyer: false, seller: false }, consent: { buyer: false, seller: false },
+    withdrawal: { buyer: false, seller: false }, revealed: false, figures: {}, revisions: [], sealed: null,
   });
 });
 
@@ -81,7 +81,7 @@ test("park, agree and consent are per item and per party", () => {
   assert.deepEqual(item?.consent, { buyer: true, seller: false });
 });
 
-test("item.deleted removes the item and the party's own figures for it", () => {
+test("item.deleted moves the item off the agenda, keeping it and its figures for a restore", () => {
   const state = fold([
     created,
     added("x"),
@@ -89,7 +89,8 @@ test("item.deleted removes the item and the party's own figures for it", () => {
     ev("item.deleted", { item_id: "x" }),
   ]);
   assert.equal(state.items.has("x"), false);
-  assert.equal(state.private.has("x"), false);
+  assert.equal(state.removed.get("x")?.removed, "deleted");
+  assert.equal(state.private.has("x"), true);
 });
 
 test("figures.registered replaces the private record; the reveal and revisions are public", () => {
@@ -132,7 +133,16 @@ test("a welcome view gives the state that folding the same events gives", () => 
   const view = {
     room: folded.room,
     items: [...folded.items.values()].map((item) => structuredClone(item)),
+    removed: [...folded.removed.values()].map((item) => structuredClone(item)),
     private: Object.fromEntries(folded.private),
+    phase: folded.phase,
+    proposals: { ...folded.proposals },
+    locked: folded.locked,
+    timer: folded.timer,
+    notes: [...folded.notes.values()],
+    caucus: structuredClone(folded.caucus),
+    seals: Object.fromEntries(folded.seals),
+    access: Object.fromEntries(folded.access),
   };
   assert.deepEqual(stateFromView(view), folded);
 });

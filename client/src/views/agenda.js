@@ -156,6 +156,7 @@ export class AgendaView {
   /** Deleted and withdrawn items: the log keeps them, and they can be restored as they were. */
   renderRemoved(state, lockedForMe) {
     const { session } = this;
+    /** @type {import("../model.js").Item[]} */
     const removed = agendaOrder(state.removed.values());
     this.removedSection.hidden = removed.length === 0;
     setText(this.removedHeading, t("removed.heading", { count: removed.length }));

@@ -73,6 +73,8 @@ export class PhaseView {
     this.key = key;
     const current = state.phase;
     const mover = this.mover();
+    // The tooltip of a step: moving the phase (the neutral) or proposing it (a party).
+    const moveKey = mover === "phase.set" ? "phase.move" : "phase.propose";
     setData(this.el, "phase", current);
     setText(this.name, t(`phase.${current}.name`));
     setText(this.purpose, t(`phase.${current}.purpose`));
@@ -87,7 +89,7 @@ export class PhaseView {
           data: { phase: id, current: id === current, proposedBy: proposedBy.join(" ") },
           text: label,
           disabled: !mover || id === current,
-          title: mover ? t(mover === "phase.set" ? "phase.move" : "phase.propose", { name: t(`phase.${id}.name`) }) : label,
+          title: mover ? t(moveKey, { name: t(`phase.${id}.name`) }) : label,
           on: { click: () => this.choose(id) },
         });
         if (id === current) button.setAttribute("aria-current", "step");

@@ -68,7 +68,7 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
   });
   onLangChange(() => {
     header.membersKey = null;
-    for (const view of views) view.key = null;
+    for (const view of views) /** @type {{key?: unknown}} */ (view).key = null;
     render();
   });
   window.addEventListener("beforeunload", (event) => {

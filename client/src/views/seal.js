@@ -143,14 +143,16 @@ export class SealDesk {
     this.el.hidden = !session.isNeutral;
     if (!session.isNeutral) return;
     const state = session.view();
-    const items = agendaOrder(state.items.values()).filter((item) => state.seals.has(item.id) || item.sealed);
+    /** @type {import("../model.js").Item[]} */
+    const ordered = agendaOrder(state.items.values());
+    const items = ordered.filter((item) => state.seals.has(item.id) || item.sealed);
     const key = JSON.stringify([document.documentElement.lang, session.phase, items, items.map((i) => state.seals.get(i.id) ?? null)]);
     if (key === this.key) return;
     this.key = key;
     const money = (units) => formatMoney(units, session.room?.currency ?? "EUR", session.decimals);
     const focused = document.activeElement;
     this.list.replaceChildren(...items.map((item) => this.itemBlock(item, state.seals.get(item.id) ?? {}, money)));
-    if (focused?.isConnected) focused.focus();
+    if (focused instanceof HTMLElement && focused.isConnected) focused.focus();
     this.empty.hidden = items.length > 0;
   }
 
