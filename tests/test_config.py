@@ -56,3 +56,19 @@ def test_procfile_serves_on_port_from_the_environment() -> None:
     assert line.startswith("web: valueroom serve")
     assert "--port $PORT" in line
     assert "--store" not in line  # REDIS_URL, when set, picks the store
+
+
+def test_the_wheel_build_bundles_exactly_the_vendored_packages() -> None:
+    # setup.py reads VENDOR_PACKAGES without importing the app; it must read it right.
+    sys.path.insert(0, str(REPO))
+    try:
+        from setup import vendor_packages
+    finally:
+        sys.path.remove(str(REPO))
+    from valueroom.edge.app import VENDOR_PACKAGES
+
+    assert vendor_packages() == VENDOR_PACKAGES
+
+
+def test_a_checkout_serves_its_own_client_directory() -> None:
+    assert Settings().client_dir == REPO / "client"

@@ -25,8 +25,17 @@ __all__ = ["Settings", "default_client_dir"]
 
 
 def default_client_dir() -> Path:
-    """``client/`` of the checkout this package was installed from (editable install)."""
-    return Path(__file__).resolve().parents[2] / "client"
+    """The browser client: bundled in the package (an installed wheel), else the checkout's.
+
+    A wheel carries it as ``valueroom/client/`` (see ``setup.py``); an editable
+    install or a checkout on ``PYTHONPATH`` serves ``client/`` at the top of
+    the checkout.
+    """
+    package = Path(__file__).resolve().parent
+    bundled = package / "client"
+    if (bundled / "index.html").is_file():
+        return bundled
+    return package.parents[1] / "client"
 
 
 @dataclass(frozen=True, slots=True)
