@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.redisproc import running_redis
+from tests.redisproc import running_redis, running_redis_cluster
 from tests.timing import FACTOR
 from valueroom.store import Store, open_store
 
@@ -42,6 +42,22 @@ def redis_url(redis_url_session: str) -> str:
     return redis_url_session
 
 
+@pytest.fixture(scope="session")
+def redis_cluster_url_session() -> Iterator[str]:
+    """One real 3-node Redis Cluster for the whole session (started only if a test asks)."""
+    with running_redis_cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_cluster_url(redis_cluster_url_session: str) -> str:
+    """The session's Redis Cluster (``redis+cluster://``), every primary emptied before the test."""
+    plain = redis_cluster_url_session.replace("redis+cluster://", "redis://", 1)
+    with redis.RedisCluster.from_url(plain) as client:
+        client.flushall(target_nodes=redis.RedisCluster.PRIMARIES)
+    return redis_cluster_url_session
+
+
 # --- Stores -----------------------------------------------------------------
 
 # The durable stores a deployment runs on; live-server tests run on each.
@@ -49,8 +65,13 @@ STORE_KINDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("redis", id="redis", marks=pytest.mark.redis),
 ]
-# Every adapter, the in-memory one included: the store contract runs on each.
-ADAPTER_KINDS = [pytest.param("memory", id="memory"), *STORE_KINDS]
+# Every adapter, the in-memory one included: the store contract runs on each
+# (the Redis adapter also on a 3-node Redis Cluster).
+ADAPTER_KINDS = [
+    pytest.param("memory", id="memory"),
+    *STORE_KINDS,
+    pytest.param("cluster", id="cluster", marks=pytest.mark.redis),
+]
 
 
 def _url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
@@ -60,7 +81,7 @@ def _url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if kind == "sqlite":
         # An absolute path after "sqlite:///" gives the four-slash absolute form.
         return "sqlite:///" + str(tmp_path / "store.db")
-    url: str = request.getfixturevalue("redis_url")
+    url: str = request.getfixturevalue("redis_cluster_url" if kind == "cluster" else "redis_url")
     return url
 
 
@@ -74,6 +95,15 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def adapter_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A URL naming an empty store, once per adapter (memory included)."""
     return _url(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=["redis", "cluster"])
+def shared_url(request: pytest.FixtureRequest) -> str:
+    """A real Redis server, then a real 3-node Redis Cluster: the stores processes share."""
+    url: str = request.getfixturevalue(
+        "redis_cluster_url" if request.param == "cluster" else "redis_url"
+    )
+    return url
 
 
 @pytest.fixture

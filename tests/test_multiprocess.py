@@ -1,4 +1,4 @@
-"""Two server processes sharing one Redis serve the same room as one."""
+"""Two server processes sharing one Redis (or one Redis Cluster) serve the same room as one."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ async def final_view(url: str, token: str) -> dict[str, Any]:
 
 
 @pytest.mark.redis
-async def test_clients_on_two_processes_see_every_edit_in_the_same_order(redis_url: str) -> None:
-    with ServerProcess(redis_url) as one, ServerProcess(redis_url) as two:
+async def test_clients_on_two_processes_see_every_edit_in_the_same_order(shared_url: str) -> None:
+    with ServerProcess(shared_url) as one, ServerProcess(shared_url) as two:
         room = await create_room(one.base)
         async with WsClient(one.ws_url) as bea, WsClient(two.ws_url) as sam:
             await bea.join(room["tokens"]["buyer"], "Bea")
@@ -59,8 +59,10 @@ async def test_clients_on_two_processes_see_every_edit_in_the_same_order(redis_u
 
 
 @pytest.mark.redis
-async def test_a_process_loading_the_room_while_edits_arrive_misses_nothing(redis_url: str) -> None:
-    with ServerProcess(redis_url) as one, ServerProcess(redis_url) as two:
+async def test_a_process_loading_the_room_while_edits_arrive_misses_nothing(
+    shared_url: str,
+) -> None:
+    with ServerProcess(shared_url) as one, ServerProcess(shared_url) as two:
         room = await create_room(one.base)
         async with WsClient(one.ws_url) as writer:
             await writer.join(room["tokens"]["buyer"], "Writer")
@@ -147,8 +149,8 @@ async def test_restart_keeps_the_room(store_url: str) -> None:
 
 
 @pytest.mark.redis
-async def test_presence_spans_processes(redis_url: str) -> None:
-    with ServerProcess(redis_url) as one, ServerProcess(redis_url) as two:
+async def test_presence_spans_processes(shared_url: str) -> None:
+    with ServerProcess(shared_url) as one, ServerProcess(shared_url) as two:
         room = await create_room(one.base, neutral=True)
 
         def names(frame: dict[str, Any]) -> set[tuple[str, str, str | None]]:

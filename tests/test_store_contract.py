@@ -20,7 +20,7 @@ import redis.asyncio
 from tests.timing import timeout
 from valueroom.domain.events import Actor, Event
 from valueroom.store import Conflict, RoomRecord, Store, StoreError, UnknownRoom, open_store
-from valueroom.store.redis import RedisStore
+from valueroom.store.redis import CLUSTER_SCHEMES, RedisStore
 
 WAIT = timeout(5)
 ROOM = "r-7f3a"
@@ -68,6 +68,22 @@ async def another_writer(store: Store) -> AsyncIterator[Store]:
             yield other
     else:
         yield store
+
+
+@asynccontextmanager
+async def server_of(url: str, key: str) -> AsyncIterator[redis.asyncio.Redis]:
+    """A client of the Redis server that holds ``key``: the server, or its cluster node."""
+    scheme, _, rest = url.partition("://")
+    if scheme not in CLUSTER_SCHEMES:
+        async with redis.asyncio.Redis.from_url(url) as client:
+            yield client
+        return
+    plain = f"{CLUSTER_SCHEMES[scheme]}://{rest}"
+    async with redis.asyncio.RedisCluster.from_url(plain) as cluster:
+        node = cluster.get_node_from_key(key)
+        assert node is not None
+        async with redis.asyncio.Redis(host=node.host, port=int(node.port)) as client:
+            yield client
 
 
 class Wakes:
@@ -308,10 +324,11 @@ async def test_store_wakes_subscriber_with_new_last_seq_on_append(store: Store) 
 
 @pytest.mark.redis
 async def test_redis_store_wakes_subscriber_on_append_through_another_instance(
-    redis_url: str,
+    shared_url: str,
 ) -> None:
     # Only a store that several processes share can wake across instances;
     # SQLite serves one process per file and says so with shares_rooms.
+    redis_url = shared_url
     async with another(redis_url) as store:
         assert store.shares_rooms
         await room_with(store, 1)
@@ -345,7 +362,8 @@ class Notices:
 
 
 @pytest.mark.redis
-async def test_redis_store_notices_reach_other_instances_but_not_the_log(redis_url: str) -> None:
+async def test_redis_store_notices_reach_other_instances_but_not_the_log(shared_url: str) -> None:
+    redis_url = shared_url
     async with another(redis_url) as store, another(redis_url) as other:
         await room_with(store, 1)
         first, second = Notices(), Notices()
@@ -465,24 +483,32 @@ async def test_store_resubscribing_a_room_wakes_again(store: Store) -> None:
 # --- Redis adapter specifics --------------------------------------------------
 
 
+async def subscribers(server: redis.asyncio.Redis, channel: str, *, sharded: bool) -> int:
+    """How many connections to ``server`` are subscribed to ``channel`` (a shard channel on a cluster)."""
+    kind = "SHARDNUMSUB" if sharded else "NUMSUB"
+    reply = await server.execute_command("PUBSUB", kind, channel)  # type: ignore[no-untyped-call]
+    return int(reply[1])
+
+
 @pytest.mark.redis
 async def test_redis_store_leaves_the_channel_when_the_last_callback_leaves(
-    redis_url: str,
+    shared_url: str,
 ) -> None:
     channel = f"vr:{{{ROOM}}}:grow"
-    async with another(redis_url) as store, redis.asyncio.Redis.from_url(redis_url) as probe:
+    sharded = shared_url.startswith("redis+cluster://")
+    async with another(shared_url) as store, server_of(shared_url, channel) as probe:
         first, second = Wakes(), Wakes()
         await store.subscribe(ROOM, first)
         await store.subscribe(ROOM, second)
-        assert await probe.pubsub_numsub(channel) == [(channel.encode(), 1)]
+        assert await subscribers(probe, channel, sharded=sharded) == 1
 
         await store.unsubscribe(ROOM, first)
-        assert await probe.pubsub_numsub(channel) == [(channel.encode(), 1)]
+        assert await subscribers(probe, channel, sharded=sharded) == 1
         await store.unsubscribe(ROOM, second)
 
         async def left() -> None:
             # Only Redis knows when it has processed the UNSUBSCRIBE: poll it.
-            while await probe.pubsub_numsub(channel) != [(channel.encode(), 0)]:  # noqa: ASYNC110
+            while await subscribers(probe, channel, sharded=sharded) != 0:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
 
         await asyncio.wait_for(left(), WAIT)
@@ -490,12 +516,12 @@ async def test_redis_store_leaves_the_channel_when_the_last_callback_leaves(
 
 @pytest.mark.redis
 async def test_redis_store_resubscribes_and_wakes_with_zero_after_pubsub_connection_drops(
-    redis_url: str,
+    shared_url: str,
 ) -> None:
     async with (
-        another(redis_url) as store,
-        another(redis_url) as writer,
-        redis.asyncio.Redis.from_url(redis_url) as admin,
+        another(shared_url) as store,
+        another(shared_url) as writer,
+        server_of(shared_url, f"vr:{{{ROOM}}}:grow") as admin,
     ):
         await room_with(store, 1)
         wakes = Wakes()
@@ -511,7 +537,56 @@ async def test_redis_store_resubscribes_and_wakes_with_zero_after_pubsub_connect
 
 
 @pytest.mark.redis
-async def test_redis_store_refuses_misnumbered_events_and_writes_nothing(redis_url: str) -> None:
+async def test_redis_cluster_store_follows_a_room_whose_slot_moves_to_another_node(
+    redis_cluster_url: str,
+) -> None:
+    plain = redis_cluster_url.replace("redis+cluster://", "redis://", 1)
+    async with (
+        another(redis_cluster_url) as store,
+        redis.asyncio.RedisCluster.from_url(plain) as admin,
+    ):
+        events = await room_with(store, 1)
+        wakes = Wakes()
+        await store.subscribe(ROOM, wakes)
+        await store.append(ROOM, 1, [event(2)])
+        await wakes.until(2)
+
+        await move_slot(admin, f"vr:{{{ROOM}}}:log")
+
+        # The old node unsubscribed the room's channel when it gave the slot
+        # away; the store subscribes where the slot went and says "read the log".
+        await wakes.until(0)
+        async with another(redis_cluster_url) as writer:
+            await writer.append(ROOM, 2, [event(3)])
+        await wakes.until(3)
+        assert await store.read(ROOM) == [*events, event(2), event(3)]
+
+
+async def move_slot(cluster: redis.asyncio.RedisCluster, key: str) -> None:
+    """Move ``key``'s slot, keys and all, to another primary (what resharding does)."""
+    slot = cluster.keyslot(key)
+    source = cluster.get_node_from_key(key)
+    assert source is not None
+    target = next(node for node in cluster.get_primaries() if node.name != source.name)
+
+    async def on(node: Any, *args: Any) -> Any:
+        return await cluster.execute_command(*args, target_nodes=node)
+
+    ids = {}
+    for node in cluster.get_primaries():
+        ids[node.name] = (await on(node, "CLUSTER", "MYID")).decode()
+    await on(target, "CLUSTER", "SETSLOT", slot, "IMPORTING", ids[source.name])
+    await on(source, "CLUSTER", "SETSLOT", slot, "MIGRATING", ids[target.name])
+    keys = await on(source, "CLUSTER", "GETKEYSINSLOT", slot, 100)
+    if keys:
+        await on(source, "MIGRATE", target.host, target.port, "", 0, 5000, "KEYS", *keys)
+    for node in (target, source, *cluster.get_primaries()):
+        await on(node, "CLUSTER", "SETSLOT", slot, "NODE", ids[target.name])
+
+
+@pytest.mark.redis
+async def test_redis_store_refuses_misnumbered_events_and_writes_nothing(shared_url: str) -> None:
+    redis_url = shared_url
     async with another(redis_url) as store:
         before = await room_with(store, 2)
 

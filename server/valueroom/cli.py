@@ -35,7 +35,8 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
     serve.add_argument(
         "--store",
         default=defaults.store_url,
-        help="event store URL: sqlite:///file.db (embedded) or redis://host:port/db "
+        help="event store URL: sqlite:///file.db (embedded), redis://host:port/db or "
+        "redis+cluster://host:port (any node of a Redis Cluster) "
         f"[env REDIS_URL, then VALUEROOM_STORE] (default {defaults.store_url})",
     )
     serve.add_argument(

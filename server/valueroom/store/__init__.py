@@ -1,7 +1,8 @@
 """Store adapters behind one small contract, chosen by URL and imported lazily.
 
 ``sqlite:///path/to/file.db`` (the embedded default), ``redis://host:port/db``
-(several processes), or ``memory://name`` (no I/O; tests and demos).
+(several processes), ``redis+cluster://host:port`` (several processes on a
+Redis Cluster), or ``memory://name`` (no I/O; tests and demos).
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ def open_store(url: str) -> Store:
         from valueroom.store.memory import MemoryStore
 
         return MemoryStore.from_url(url)
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if url.startswith(
+        ("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")
+    ):
         from valueroom.store.redis import RedisStore
 
         return RedisStore.from_url(url)
     raise ValueError(
-        f"unsupported store URL {url!r}: use sqlite:///path, redis://host:port or memory://name"
+        f"unsupported store URL {url!r}: use sqlite:///path, redis://host:port, redis+cluster://host:port or memory://name"
     )

@@ -1,7 +1,13 @@
 """The shared store: Redis, so that several server processes can serve one room.
 
-Layout, per room. The ``{room_id}`` hash tag puts a room's keys in one cluster
-slot, so one script may touch all of them:
+URLs: ``redis://host:port/db`` (``rediss://`` for TLS, ``unix:///path?db=0``)
+names one Redis server; ``redis+cluster://host:port`` (``rediss+cluster://``)
+names any one node of a Redis Cluster, and the client finds the others. On a
+cluster, everything of one room lives in one hash slot, so one node serves the
+room and appends stay one atomic script; rooms spread over the nodes.
+
+Layout, per room. The ``{room_id}`` hash tag puts a room's keys and its channel
+in one cluster slot, so one script may touch all of them:
 
 * ``vr:{room_id}:room``: a hash with ``log_id``, ``created_at`` and ``secrets``
   (the msgpack of the secret hashes).
@@ -9,7 +15,10 @@ slot, so one script may touch all of them:
   one field ``e`` holds :func:`~valueroom.store.base.pack_event` bytes.
 * ``vr:{room_id}:grow``: a pub/sub channel. Every write publishes the log's new
   last sequence number there; ``notify`` publishes ephemeral notices (presence)
-  there too, prefixed ``n:``.
+  there too, prefixed ``n:``. On a cluster it is a shard channel (``SPUBLISH``,
+  ``SSUBSCRIBE``, Redis 7 or later): a message travels only to the node that
+  owns the room's slot, where the subscribers of that room listen, instead of
+  being broadcast to every node of the cluster.
 
 Ordering: ``append`` and ``create_room`` are each one Lua script, so checking
 "the log still ends at ``expected``" and writing are one atomic step on the
@@ -37,12 +46,17 @@ but whose reply was lost is sent again and comes back as
 ``actual``. Like any conflict, the caller finds out what happened by reading the
 log, and operation ids make the resent operation harmless.
 
-Wakes: each store has one pub/sub connection, read by one listener task started
-by the first ``subscribe``. ``subscribe`` returns only after Redis confirms the
-subscription, so a caller that subscribes and then reads the log misses nothing.
-If the connection drops, the listener reconnects with backoff and subscribes to
-every room again. It then wakes each room with seq 0: wakes published while it
-was away are lost, and 0 tells the room to read the log.
+Wakes: each store has one pub/sub connection per Redis server it listens to
+(one, or one per cluster node that owns a subscribed room), each read by one
+listener task started by the first ``subscribe`` there. ``subscribe`` returns
+only after Redis confirms the subscription, so a caller that subscribes and
+then reads the log misses nothing. If a connection drops, its listener
+reconnects with backoff and subscribes to its rooms again. It then wakes each
+room with seq 0: wakes published while it was away are lost, and 0 tells the
+room to read the log. On a cluster, a room whose slot moved to another node
+(the old node says ``sunsubscribe``, or ``MOVED``), or whose node cannot be
+reached, is subscribed again where the refreshed slot map says, and woken
+with 0 too.
 """
 
 from __future__ import annotations
@@ -52,13 +66,16 @@ import contextlib
 import logging
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
-from redis.exceptions import RedisError
+from redis.crc import key_slot
+from redis.exceptions import AskError, RedisError
 from redis.typing import EncodableT
 
 from valueroom import logs
@@ -77,14 +94,18 @@ from valueroom.store.base import (
     unpack_event,
 )
 
-__all__ = ["RedisStore"]
+__all__ = ["CLUSTER_SCHEMES", "RedisStore"]
 
 log = logging.getLogger(__name__)
 
-# KEYS: room hash, log stream. ARGV: expected seq, wake channel, one body per event.
+#: URL schemes that name a Redis Cluster, and the plain scheme each stands for.
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+
+# KEYS: room hash, log stream, wake channel. ARGV: expected seq, one body per event.
 # Python has already checked that the events are numbered expected+1, expected+2, ...
 # That check matters: Redis does not roll a script back, so an XADD that failed
-# halfway would leave part of the batch written.
+# halfway would leave part of the batch written. PUBLISH becomes SPUBLISH on a
+# cluster; the channel is a key so that the cluster checks it shares the slot.
 _APPEND = """
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {'unknown'}
@@ -101,30 +122,30 @@ local expected = tonumber(ARGV[1])
 if last ~= expected then
   return {'conflict', last}
 end
-local n = #ARGV - 2
+local n = #ARGV - 1
 for i = 1, n do
-  redis.call('XADD', KEYS[2], string.format('0-%d', expected + i), 'e', ARGV[i + 2])
+  redis.call('XADD', KEYS[2], string.format('0-%d', expected + i), 'e', ARGV[i + 1])
 end
 if n > 0 then
-  redis.call('PUBLISH', ARGV[2], string.format('%d', expected + n))
+  redis.call('PUBLISH', KEYS[3], string.format('%d', expected + n))
 end
 return {'ok'}
 """
 
-# KEYS: room hash, log stream. ARGV: wake channel, log_id, created_at, secrets,
+# KEYS: room hash, log stream, wake channel. ARGV: log_id, created_at, secrets,
 # one body per first event (numbered 1, 2, ..., checked by Python). An existing
 # log without its hash also counts as taken: XADD could not write 0-1 into it.
 _CREATE = """
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then
   return 0
 end
-redis.call('HSET', KEYS[1], 'log_id', ARGV[2], 'created_at', ARGV[3], 'secrets', ARGV[4])
-local n = #ARGV - 4
+redis.call('HSET', KEYS[1], 'log_id', ARGV[1], 'created_at', ARGV[2], 'secrets', ARGV[3])
+local n = #ARGV - 3
 for i = 1, n do
-  redis.call('XADD', KEYS[2], string.format('0-%d', i), 'e', ARGV[i + 4])
+  redis.call('XADD', KEYS[2], string.format('0-%d', i), 'e', ARGV[i + 3])
 end
 if n > 0 then
-  redis.call('PUBLISH', ARGV[1], string.format('%d', n))
+  redis.call('PUBLISH', KEYS[3], string.format('%d', n))
 end
 return 1
 """
@@ -154,12 +175,30 @@ def _entry_seq(entry_id: bytes) -> int:
     return int(entry_id.partition(b"-")[2])
 
 
+def _plain_url(url: str) -> str:
+    """``redis+cluster://...`` as the ``redis://...`` URL redis-py understands."""
+    scheme, sep, rest = url.partition("://")
+    return CLUSTER_SCHEMES.get(scheme, scheme) + sep + rest
+
+
+def _node_url(url: str, host: str, port: int) -> str:
+    """``url`` (credentials, TLS and all) pointed at one node of the cluster."""
+    parts = urlsplit(_plain_url(url))
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return urlunsplit(parts._replace(netloc=f"{userinfo}{at}{address}"))
+
+
 @contextlib.contextmanager
 def _translated(what: str) -> Iterator[None]:
     try:
         yield
     except RedisError as exc:
         raise StoreError(f"redis: {what} failed: {exc}") from exc
+
+
+class _Moved(Exception):
+    """The channel's slot is served by another node now; subscribe there."""
 
 
 class RedisStore(Store):
@@ -169,6 +208,8 @@ class RedisStore(Store):
     ``subscribe_timeout`` bounds how long ``subscribe`` waits for Redis to confirm.
     ``reconnect_delay_max`` caps the backoff between pub/sub reconnection attempts.
     """
+
+    shares_rooms = True
 
     def __init__(
         self,
@@ -181,68 +222,73 @@ class RedisStore(Store):
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.url = url
+        self.cluster = url.partition("://")[0] in CLUSTER_SCHEMES
         self.page_size = page_size
         self.subscribe_timeout = subscribe_timeout
         self.reconnect_delay_max = reconnect_delay_max
-        self._redis: Redis | None = None
+        self._redis: Redis | RedisCluster | None = None
         self._append: AsyncScript | None = None
         self._create: AsyncScript | None = None
-        # Pub/sub runs on a client of its own, with redis-py's retries turned off,
-        # so that the listener is the only thing that ever reconnects it (and so
-        # knows to wake every room afterwards).
-        self._pubsub_redis: Redis | None = None
-        self._pubsub: PubSub | None = None
-        self._listener: asyncio.Task[None] | None = None
-        self._connected = asyncio.Event()
+        # Pub/sub: one listener per Redis server (cluster node) that carries a
+        # subscribed room's channel; ``_homes`` says which one carries which.
+        self._listeners: dict[str, _Listener] = {}
+        self._homes: dict[bytes, _Listener] = {}
         self._subscribing = asyncio.Lock()
         self._wakes: dict[bytes, list[Wake]] = {}
         self._notices: dict[bytes, list[Notice]] = {}
-        self._confirming: dict[bytes, asyncio.Future[None]] = {}
-        self._sent: set[bytes] = set()
+        self._rehoming: set[asyncio.Task[None]] = set()
+        self._publish = "SPUBLISH" if self.cluster else "PUBLISH"
 
     @classmethod
     def from_url(cls, url: str) -> RedisStore:
-        """``redis://host:port/db``, ``rediss://...`` (TLS) or ``unix:///path?db=0``."""
-        if not url.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("a Redis URL looks like redis://host:6379/0")
+        """``redis://host:port/db``, ``rediss://...`` (TLS), ``unix:///path?db=0``,
+        or ``redis+cluster://host:port`` (``rediss+cluster://``) for a Redis Cluster."""
+        schemes = ("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")
+        if not url.startswith(schemes):
+            raise ValueError(
+                "a Redis URL looks like redis://host:6379/0, or redis+cluster://host:7000"
+            )
         return cls(url)
 
     async def open(self) -> None:
         """Connect and check that Redis answers; raise StoreError if it does not."""
-        client = Redis.from_url(self.url)
+        client: Redis | RedisCluster
+        if self.cluster:
+            client = RedisCluster.from_url(_plain_url(self.url))
+        else:
+            client = Redis.from_url(self.url)
         try:
             with _translated("PING"):
+                if isinstance(client, RedisCluster):
+                    await client.initialize()
                 await client.ping()
         except BaseException:
             await client.aclose()
             raise
         self._redis = client
-        self._append = client.register_script(_APPEND)
-        self._create = client.register_script(_CREATE)
-        self._pubsub_redis = Redis.from_url(
-            self.url, retry=Retry(NoBackoff(), 0), socket_keepalive=True
-        )
+        self._append = client.register_script(_APPEND.replace("PUBLISH", self._publish))
+        self._create = client.register_script(_CREATE.replace("PUBLISH", self._publish))
 
     async def close(self) -> None:
-        """Stop the listener and close every connection. Wakes stop at once."""
-        listener, self._listener = self._listener, None
+        """Stop the listeners and close every connection. Wakes stop at once."""
+        rehoming, self._rehoming = self._rehoming, set()
+        listeners, self._listeners = list(self._listeners.values()), {}
         try:
-            if listener is not None:
-                await _cancel_and_wait(listener)
+            for task in rehoming:
+                await _cancel_and_wait(task)
+            for listener in listeners:
+                await listener.close()
         finally:
             # Even when close() itself is cancelled, the connections are closed.
-            for confirmed in self._confirming.values():
-                confirmed.cancel()
-            self._confirming.clear()
+            self._homes.clear()
             self._wakes.clear()
             self._notices.clear()
-            clients = (self._redis, self._pubsub_redis)
-            self._redis = self._pubsub_redis = self._append = self._create = None
-            for client in clients:
-                if client is not None:
-                    await client.aclose()
+            client, self._redis = self._redis, None
+            self._append = self._create = None
+            if client is not None:
+                await client.aclose()
 
-    def _client(self) -> Redis:
+    def _client(self) -> Redis | RedisCluster:
         if self._redis is None:
             raise StoreError("the Redis store is not open")
         return self._redis
@@ -261,14 +307,13 @@ class RedisStore(Store):
         room_id = record.room_id
         _, create = self._scripts()
         args: list[EncodableT] = [
-            _channel(room_id),
             record.log_id,
             record.created_at,
             encode(record.secret_hashes),
             *(pack_event(event) for event in first),
         ]
         with _translated(f"creating room {room_id}"):
-            created = await create(keys=[_room_key(room_id), _log_key(room_id)], args=args)
+            created = await create(keys=_keys(room_id), args=args)
         if not created:
             raise StoreError(f"room {room_id} already exists")
 
@@ -295,13 +340,9 @@ class RedisStore(Store):
         """
         check_numbering(room_id, expected, events)
         append, _ = self._scripts()
-        args: list[EncodableT] = [
-            expected,
-            _channel(room_id),
-            *(pack_event(event) for event in events),
-        ]
+        args: list[EncodableT] = [expected, *(pack_event(event) for event in events)]
         with _translated(f"appending to room {room_id}"):
-            reply = await append(keys=[_room_key(room_id), _log_key(room_id)], args=args)
+            reply = await append(keys=_keys(room_id), args=args)
         status = reply[0]
         if status == b"unknown":
             raise UnknownRoom(room_id)
@@ -327,12 +368,12 @@ class RedisStore(Store):
                 return events
             start = _entry_seq(page[-1][0]) + 1
 
-    shares_rooms = True
-
     async def notify(self, room_id: str, payload: bytes) -> None:
         """Publish an ephemeral notice on the room's channel (every subscriber gets it)."""
-        with _translated("PUBLISH"):
-            await self._client().publish(_channel(room_id), _NOTICE + payload)
+        with _translated(self._publish):
+            await self._client().execute_command(
+                self._publish, _channel(room_id), _NOTICE + payload
+            )
 
     def listen(self, room_id: str, notice: Notice) -> None:
         self._notices.setdefault(_channel(room_id), []).append(notice)
@@ -350,7 +391,7 @@ class RedisStore(Store):
 
         Returns once Redis has confirmed the subscription. Raises StoreError if that
         takes longer than ``subscribe_timeout``, and then ``wake`` is not registered.
-        A room may have several callbacks. Callbacks run on the listener task and
+        A room may have several callbacks. Callbacks run on a listener task and
         must not block. An exception from a callback is logged and does not reach
         the other callbacks.
         """
@@ -363,21 +404,10 @@ class RedisStore(Store):
                 # to confirm; while the lock is held nobody can have undone that.
                 wakes.append(wake)
                 return
-            confirmed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._wakes[channel] = [wake]
-            self._confirming[channel] = confirmed
             try:
                 async with asyncio.timeout(self.subscribe_timeout):
-                    pubsub = await self._pubsub_ready()
-                    if channel not in self._sent:
-                        self._sent.add(channel)
-                        # If the connection is dying, this send may be lost, so it
-                        # is not retried here: the listener's reconnect subscribes
-                        # every channel in _wakes, this one included, and that
-                        # confirmation resolves `confirmed`.
-                        with contextlib.suppress(RedisError):
-                            await pubsub.subscribe(channel)
-                    await confirmed
+                    await self._subscribe_channel(channel)
             except TimeoutError:
                 self._forget(channel)
                 raise StoreError(
@@ -387,9 +417,36 @@ class RedisStore(Store):
             except BaseException:
                 self._forget(channel)
                 raise
-            finally:
-                if self._confirming.get(channel) is confirmed:
-                    del self._confirming[channel]
+
+    async def _subscribe_channel(self, channel: bytes) -> None:
+        """Subscribe where the channel's slot is served; follow the slot if it moves meanwhile."""
+        while True:
+            listener = self._home(channel)
+            try:
+                await listener.add(channel)
+            except _Moved:
+                await self._refresh_slots()
+                continue
+            return
+
+    def _home(self, channel: bytes) -> _Listener:
+        """The listener that carries ``channel``, chosen (and started) on first use."""
+        listener = self._homes.get(channel)
+        if listener is not None:
+            return listener
+        client = self._client()
+        if isinstance(client, RedisCluster):
+            node = client.get_node_from_key(channel.decode())
+            if node is None:
+                raise StoreError(f"no cluster node serves {channel!r}")
+            name, url = node.name, _node_url(self.url, node.host, int(node.port))
+        else:
+            name, url = "", self.url
+        listener = self._listeners.get(name)
+        if listener is None:
+            listener = self._listeners[name] = _Listener(self, name, url)
+        self._homes[channel] = listener
+        return listener
 
     async def unsubscribe(self, room_id: str, wake: Wake) -> None:
         """Stop calling ``wake``; when the room has no callbacks left, leave its channel.
@@ -407,107 +464,76 @@ class RedisStore(Store):
             if wakes:
                 return
             del self._wakes[channel]
-            if self._listener is None:
+            listener = self._homes.pop(channel, None)
+            if listener is None:
                 return
-            try:
+            # Redis unreachable: the next connection will not include the
+            # channel, because the listener no longer carries it.
+            with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.subscribe_timeout):
-                    pubsub = await self._pubsub_ready()
-                    if channel in self._sent:
-                        self._sent.discard(channel)
-                        with contextlib.suppress(RedisError):
-                            await pubsub.unsubscribe(channel)
-            except TimeoutError:
-                # Redis is unreachable: the next connection will not include the
-                # channel, because it is no longer in _wakes.
-                return
+                    await listener.remove(channel)
 
     def _forget(self, channel: bytes) -> None:
         self._wakes.pop(channel, None)
-        # A later subscribe must send SUBSCRIBE again rather than wait for a
-        # confirmation that may already have come and gone.
-        self._sent.discard(channel)
+        listener = self._homes.pop(channel, None)
+        if listener is not None:
+            listener.drop(channel)
 
-    async def _pubsub_ready(self) -> PubSub:
-        if self._listener is None:
-            self._listener = asyncio.create_task(self._listen(), name="valueroom-redis-wakes")
-        await self._connected.wait()
-        # No await between the wait and here, so the listener cannot have dropped
-        # the connection in between.
-        pubsub = self._pubsub
-        if pubsub is None:
-            raise StoreError("the Redis pub/sub connection is gone")
-        return pubsub
+    # -- called by the listeners ----------------------------------------------
 
-    async def _listen(self) -> None:
-        """Own the pub/sub connection: connect, read and dispatch, reconnect on failure."""
-        logs.bind(room=None, member=None)  # one connection serves every room
+    def _moved(self, listener: _Listener, channels: list[bytes]) -> None:
+        """``channels`` are no longer served where ``listener`` listens: subscribe them anew."""
+        moving = [c for c in channels if self._homes.get(c) is listener]
+        for channel in moving:
+            del self._homes[channel]
+        if moving:
+            task = asyncio.get_running_loop().create_task(self._rehome(moving))
+            self._rehoming.add(task)
+            task.add_done_callback(self._rehoming.discard)
+
+    async def _rehome(self, channels: list[bytes]) -> None:
         delay = 0.05
         while True:
-            try:
-                pubsub = await self._connect_pubsub()
-            except (RedisError, OSError) as exc:
-                log.warning("redis pub/sub: cannot connect (%s); retrying in %.2fs", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.reconnect_delay_max)
-                continue
-            delay = 0.05
-            self._pubsub = pubsub
-            self._connected.set()
-            try:
-                while True:
-                    message = await pubsub.get_message(timeout=None)
-                    if message is not None:
-                        self._dispatch(message)
-            except Exception as exc:
-                # Any failure is handled the same way, even one that is not a
-                # connection error: a fresh connection and a wake for every room
-                # cost little, and the wakes never stop for good.
-                log.warning("redis pub/sub: connection lost (%r); reconnecting", exc)
-            finally:
-                self._connected.clear()
-                self._pubsub = None
-                self._sent.clear()
-                await _close_quietly(pubsub)
+            await self._refresh_slots()
+            left: list[bytes] = []
+            async with self._subscribing:
+                for channel in channels:
+                    if channel not in self._wakes or channel in self._homes:
+                        continue  # unsubscribed, or subscribed anew meanwhile
+                    try:
+                        async with asyncio.timeout(self.subscribe_timeout):
+                            await self._subscribe_channel(channel)
+                    except (TimeoutError, StoreError) as exc:
+                        self._homes.pop(channel, None)
+                        log.warning("redis: cannot subscribe %r yet (%r); retrying", channel, exc)
+                        left.append(channel)
+                        continue
+                    # Wakes sent while it moved were lost: 0 tells the room to read the log.
+                    self._wake(channel, 0)
+            if not left:
+                return
+            channels = left
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.reconnect_delay_max)
 
-    async def _connect_pubsub(self) -> PubSub:
-        client = self._pubsub_redis
-        if client is None:
-            raise StoreError("the Redis store is not open")
-        pubsub = client.pubsub()
+    async def _refresh_slots(self) -> None:
+        client = self._client()
+        if isinstance(client, RedisCluster):
+            try:
+                await client.nodes_manager.initialize()
+            except RedisError as exc:
+                log.warning("redis cluster: cannot refresh the slot map (%r)", exc)
+
+    def _message(self, channel: bytes, data: object) -> None:
+        if isinstance(data, bytes) and data.startswith(_NOTICE):
+            self._notice(channel, data[len(_NOTICE) :])
+            return
         try:
-            await pubsub.connect()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
-            channels = list(self._wakes)
-            if channels:
-                await pubsub.subscribe(*channels)
-        except BaseException:
-            await _close_quietly(pubsub)
-            raise
-        self._sent = set(channels)
-        return pubsub
-
-    def _dispatch(self, message: dict[str, Any]) -> None:
-        kind = message["type"]
-        channel: bytes = message["channel"]
-        if kind == "subscribe":
-            confirmed = self._confirming.pop(channel, None)
-            if confirmed is not None:
-                if not confirmed.done():
-                    confirmed.set_result(None)
-                return
-            # Nobody is waiting for this confirmation: the listener subscribed the
-            # channel again after a dropped connection, so wakes may have been lost.
-            self._wake(channel, 0)
-        elif kind == "message":
-            data = message["data"]
-            if isinstance(data, bytes) and data.startswith(_NOTICE):
-                self._notice(channel, data[len(_NOTICE) :])
-                return
-            try:
-                seq = int(data)
-            except (TypeError, ValueError):
-                log.warning("redis pub/sub: ignoring a malformed wake on %r", channel)
-                return
-            self._wake(channel, seq)
+            seq = int(cast(Any, data))
+        except (TypeError, ValueError):
+            log.warning("redis pub/sub: ignoring a malformed wake on %r", channel)
+            return
+        self._wake(channel, seq)
 
     def _notice(self, channel: bytes, payload: bytes) -> None:
         for notice in list(self._notices.get(channel, ())):
@@ -522,6 +548,190 @@ class RedisStore(Store):
                 wake(seq)
             except Exception:
                 log.exception("a wake callback for %r failed", channel)
+
+
+def _keys(room_id: str) -> list[str | bytes]:
+    return [_room_key(room_id), _log_key(room_id), _channel(room_id)]
+
+
+class _Listener:
+    """One pub/sub connection to one Redis server and the room channels it carries.
+
+    It runs on a client of its own with redis-py's retries turned off, so that
+    the listener task is the only thing that ever reconnects it (and so knows
+    to wake every room afterwards). On a cluster it speaks sharded pub/sub.
+    """
+
+    def __init__(self, store: RedisStore, name: str, url: str) -> None:
+        self.store = store
+        self.name = name
+        self.sharded = store.cluster
+        self.channels: set[bytes] = set()
+        self._client = Redis.from_url(url, retry=Retry(NoBackoff(), 0), socket_keepalive=True)
+        self._pubsub: PubSub | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+        self._confirming: dict[bytes, asyncio.Future[None]] = {}
+        self._sent: set[bytes] = set()
+
+    async def add(self, channel: bytes) -> None:
+        """Carry ``channel``; return once Redis confirmed it. Raises _Moved if the slot moved."""
+        self.channels.add(channel)
+        confirmed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._confirming[channel] = confirmed
+        try:
+            pubsub = await self._ready()
+            if channel not in self._sent:
+                self._sent.add(channel)
+                # If the connection is dying, this send may be lost, so it is
+                # not retried here: the reconnect subscribes every channel this
+                # listener carries, this one included, and that confirmation
+                # resolves `confirmed`.
+                with contextlib.suppress(RedisError):
+                    await self._send(pubsub, subscribe=True, channel=channel)
+            await confirmed
+        except BaseException:
+            self.drop(channel)
+            raise
+        finally:
+            if self._confirming.get(channel) is confirmed:
+                del self._confirming[channel]
+
+    async def remove(self, channel: bytes) -> None:
+        """Stop carrying ``channel`` and tell Redis so, if it is connected."""
+        self.channels.discard(channel)
+        if self._task is None:
+            return
+        pubsub = await self._ready()
+        if channel in self._sent:
+            self._sent.discard(channel)
+            with contextlib.suppress(RedisError):
+                await self._send(pubsub, subscribe=False, channel=channel)
+
+    def drop(self, channel: bytes) -> None:
+        """Forget ``channel`` without telling Redis (a later add sends a fresh subscribe)."""
+        self.channels.discard(channel)
+        self._sent.discard(channel)
+
+    async def close(self) -> None:
+        task, self._task = self._task, None
+        try:
+            if task is not None:
+                await _cancel_and_wait(task)
+        finally:
+            for confirmed in self._confirming.values():
+                confirmed.cancel()
+            self._confirming.clear()
+            await self._client.aclose()
+
+    async def _send(self, pubsub: PubSub, *, subscribe: bool, channel: bytes) -> None:
+        if self.sharded:
+            await (pubsub.ssubscribe(channel) if subscribe else pubsub.sunsubscribe(channel))
+        else:
+            await (pubsub.subscribe(channel) if subscribe else pubsub.unsubscribe(channel))
+
+    async def _ready(self) -> PubSub:
+        if self._task is None:
+            self._task = asyncio.create_task(
+                self._listen(), name=f"valueroom-redis-wakes{self.name}"
+            )
+        await self._connected.wait()
+        # No await between the wait and here, so the listener cannot have dropped
+        # the connection in between.
+        pubsub = self._pubsub
+        if pubsub is None:
+            raise StoreError("the Redis pub/sub connection is gone")
+        return pubsub
+
+    async def _listen(self) -> None:
+        """Own the pub/sub connection: connect, read and dispatch, reconnect on failure."""
+        logs.bind(room=None, member=None)  # one connection serves many rooms
+        delay = 0.05
+        while True:
+            try:
+                pubsub = await self._connect()
+            except (RedisError, OSError) as exc:
+                log.warning("redis pub/sub: cannot connect (%s); retrying in %.2fs", exc, delay)
+                if self.sharded:
+                    # The node may be gone for good (a replica took over its
+                    # slots): let every room find where it is served now.
+                    self.store._moved(self, sorted(self.channels))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.store.reconnect_delay_max)
+                continue
+            delay = 0.05
+            self._pubsub = pubsub
+            self._connected.set()
+            try:
+                while True:
+                    try:
+                        message = await pubsub.get_message(timeout=None)
+                    except AskError as exc:
+                        # A subscribe reached a node that no longer serves the slot.
+                        self._slot_moved(exc.slot_id)
+                        continue
+                    if message is not None:
+                        self._dispatch(message)
+            except Exception as exc:
+                # Any failure is handled the same way, even one that is not a
+                # connection error: a fresh connection and a wake for every room
+                # cost little, and the wakes never stop for good.
+                log.warning("redis pub/sub: connection lost (%r); reconnecting", exc)
+            finally:
+                self._connected.clear()
+                self._pubsub = None
+                self._sent.clear()
+                await _close_quietly(pubsub)
+
+    async def _connect(self) -> PubSub:
+        pubsub = self._client.pubsub()
+        channels = sorted(self.channels)
+        try:
+            await pubsub.connect()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+            if self.sharded:
+                # One SSUBSCRIBE names channels of one slot only.
+                for channel in channels:
+                    await pubsub.ssubscribe(channel)
+            elif channels:
+                await pubsub.subscribe(*channels)
+        except BaseException:
+            await _close_quietly(pubsub)
+            raise
+        self._sent = set(channels)
+        return pubsub
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        channel: bytes = message["channel"]
+        if kind in ("subscribe", "ssubscribe"):
+            confirmed = self._confirming.pop(channel, None)
+            if confirmed is not None:
+                if not confirmed.done():
+                    confirmed.set_result(None)
+                return
+            # Nobody is waiting for this confirmation: the listener subscribed the
+            # channel again after a dropped connection, so wakes may have been lost.
+            if channel in self.channels:
+                self.store._wake(channel, 0)
+        elif kind in ("message", "smessage"):
+            self.store._message(channel, message["data"])
+        elif kind == "sunsubscribe" and channel in self.channels:
+            # Not asked for: the node gave the room's slot to another node.
+            self._moved([channel])
+
+    def _slot_moved(self, slot: int) -> None:
+        self._moved([c for c in self.channels if key_slot(c) == slot])
+
+    def _moved(self, channels: list[bytes]) -> None:
+        for channel in channels:
+            self.drop(channel)
+            confirmed = self._confirming.pop(channel, None)
+            if confirmed is not None:
+                # A subscribe is waiting for this channel: it follows the slot itself.
+                if not confirmed.done():
+                    confirmed.set_exception(_Moved())
+                continue
+            self.store._moved(self, [channel])
 
 
 async def _close_quietly(pubsub: PubSub) -> None:
