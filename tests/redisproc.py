@@ -78,9 +78,15 @@ def _start(
 
 @contextlib.contextmanager
 def running_redis(
-    *, binary: str = "redis-server", start_timeout: float = 10.0, stop_timeout: float = 10.0
+    *,
+    binary: str = "redis-server",
+    start_timeout: float = 10.0,
+    stop_timeout: float = 10.0,
+    extra: Sequence[str] = (),
 ) -> Iterator[str]:
     """Run ``redis-server`` on a free 127.0.0.1 port; yield its ``redis://`` URL.
+
+    ``extra`` arguments go to ``redis-server`` after the defaults (and win).
 
     The server is stopped (terminated, killed after ``stop_timeout``) on exit.
     Raises RedisServerError if the binary is missing or never answers PING.
@@ -97,7 +103,7 @@ def running_redis(
         for attempt in range(attempts):
             port = _free_port()
             try:
-                process = _start(path, Path(workdir), port, start_timeout)
+                process = _start(path, Path(workdir), port, start_timeout, extra)
             except RedisServerError:
                 if attempt == attempts - 1:
                     raise
