@@ -320,6 +320,7 @@ def run_load(system: str, scenario: Scenario, timing: argparse.Namespace) -> Res
         try:
             read_event(proc, "ready")
             read_event(proc, "measure-start")
+            profiler = profile(target, scenario, timing)
             started = time.monotonic()
             cpu = {name: cpu_seconds(pid) for name, pid in target.pids.items()}
             read_event(proc, "measure-end")
@@ -329,6 +330,8 @@ def run_load(system: str, scenario: Scenario, timing: argparse.Namespace) -> Res
             }
             rss = rss_kib(target.pids["server"])
             result = read_event(proc, "result")
+            if profiler is not None:
+                profiler.wait(timeout=60)
         finally:
             proc.kill()
             proc.wait(timeout=10)
@@ -341,6 +344,25 @@ def run_load(system: str, scenario: Scenario, timing: argparse.Namespace) -> Res
         rss_mib=rss / 1024,
     )
     return Result(system, scenario.label, figures)
+
+
+def profile(
+    target: Target, scenario: Scenario, timing: argparse.Namespace
+) -> subprocess.Popen[bytes] | None:
+    """With ``--profile DIR``: py-spy samples a valueroom server through the window."""
+    if timing.profile is None or target.http is None:
+        return None
+    name = f"{target.name}-{scenario.label.replace('/', '')}.txt"
+    command = [
+        str(Path(sys.executable).with_name("py-spy")),
+        "record",
+        "--pid",
+        str(target.pids["server"]),
+        "--nonblocking",
+    ]
+    command += ["--duration", str(int(timing.duration)), "--format", "raw", "--rate", "250"]
+    command += ["--output", str(Path(timing.profile) / name)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def run_idle(system: str, connections: int) -> Result:
@@ -502,6 +524,11 @@ def main() -> None:
     parser.add_argument(
         "--no-install", action="store_true", help="skip npm ci in tests/bench_peers"
     )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="record a py-spy profile (collapsed stacks) of each valueroom run into DIR",
+    )
     args = parser.parse_args()
     args.warmup, args.duration, args.drain = (1.0, 3.0, 2.0) if args.quick else (2.0, 5.0, 3.0)
     if args.quick:
@@ -513,6 +540,8 @@ def main() -> None:
     if (os.cpu_count() or 1) < 2:
         parser.error("needs two CPUs: one for the servers, one for the load generator")
     os.sched_setaffinity(0, {LOAD_CPU})
+    if args.profile is not None:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
     if not args.no_install:
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=PEERS, check=True

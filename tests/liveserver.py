@@ -26,9 +26,6 @@ from tests.timing import timeout
 from valueroom.cli import listening_socket
 from valueroom.config import Settings
 from valueroom.edge.app import ValueroomApp, create_app
-from valueroom.protocol.schema import limit
-
-WS_IMPL = os.environ.get("VR_WS_IMPL", "websockets-sansio")
 
 __all__ = ["LiveServer", "ServerProcess", "create_room", "free_port", "serve_in_loop"]
 
@@ -60,9 +57,7 @@ async def serve_in_loop(store_url: str, **overrides: Any) -> AsyncIterator[LiveS
     port = sock.getsockname()[1]
     config = uvicorn.Config(
         app,
-        ws=WS_IMPL,
-        ws_max_size=limit("max_frame_bytes"),
-        ws_per_message_deflate=False,
+        ws=app.edge.protocol,  # type: ignore[arg-type]  # a protocol factory, as uvicorn calls it
         lifespan="on",
         log_level="warning",
         log_config=None,  # uvicorn's lines reach the root logger, where pytest sees them

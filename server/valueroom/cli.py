@@ -1,4 +1,4 @@
-"""``valueroom serve``: run the app under uvicorn on the websockets library (its sans-I/O protocol)."""
+"""``valueroom serve``: run the app under uvicorn (uvloop, httptools) with valueroom's websocket edge."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 from valueroom import logs
 from valueroom.config import Settings
-from valueroom.protocol.schema import limit
 
 __all__ = ["main"]
 
@@ -92,11 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from valueroom.edge.app import create_app
 
     logs.configure(args.log_level, args.log_format)
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings),
-        ws="websockets-sansio",
-        ws_max_size=limit("max_frame_bytes"),
-        ws_per_message_deflate=False,
+        app,
+        ws=app.edge.protocol,  # type: ignore[arg-type]  # a protocol factory, as uvicorn calls it
+        http="httptools",
+        loop="uvloop",
         log_level=args.log_level,
         log_config=None,  # uvicorn's lines go through logs.configure's handler too
         access_log=False,

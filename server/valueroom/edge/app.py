@@ -19,12 +19,11 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
 
 from valueroom import logs
 from valueroom.config import Settings
 from valueroom.edge import http
-from valueroom.edge.ws import serve_websocket
+from valueroom.edge.ws import Edge
 from valueroom.protocol.schema import rules
 from valueroom.rooms.registry import Registry
 from valueroom.store import open_store
@@ -66,28 +65,27 @@ class SecurityHeaders:
 
 
 class ValueroomApp:
-    """The ASGI entry point: ``/ws`` goes straight to the websocket edge, the rest to Starlette.
+    """The ASGI app for HTTP, and the websocket edge that uvicorn hands ``/ws`` to.
 
-    A websocket lives for hours. Every middleware and router layer it passes
-    through keeps a coroutine frame alive that long and wraps every frame
-    sent; taking the one websocket path here saves both (about 5 KiB per
-    connection, measured with tracemalloc).
+    Websockets do not go through ASGI: a websocket lives for hours, and every
+    layer it passes through (uvicorn's ASGI adapter, Starlette's wrappers, a
+    task reading and a task writing) costs memory per idle connection and
+    work per frame. Serve with ``ws=app.edge.protocol`` (``valueroom serve``
+    does), and uvicorn gives every upgraded connection to
+    :class:`~valueroom.edge.ws.RoomSocket`.
     """
 
-    def __init__(self, starlette: Starlette, settings: Settings) -> None:
+    def __init__(self, starlette: Starlette, settings: Settings, edge: Edge) -> None:
         self.starlette = starlette
         self.settings = settings
+        self.edge = edge
 
     @property
     def state(self) -> State:
         return self.starlette.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and scope["path"] == "/ws":
-            ws = WebSocket(scope, receive, send)
-            await serve_websocket(ws, self.starlette.state.registry, self.settings)
-        else:
-            await self.starlette(scope, receive, send)
+        await self.starlette(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> ValueroomApp:
@@ -95,17 +93,19 @@ def create_app(settings: Settings | None = None) -> ValueroomApp:
     logs.install()
     client_dir = settings.client_dir
     index = client_dir / "index.html"
+    edge = Edge(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = open_store(settings.store_url)
         await store.open()
         registry = Registry(store, idle_seconds=settings.idle_seconds, rules=rules())
-        app.state.registry = registry
+        app.state.registry = edge.registry = registry
         app.state.settings = settings
         try:
             yield
         finally:
+            edge.registry = None
             await registry.close()
             await store.close()
 
@@ -130,4 +130,4 @@ def create_app(settings: Settings | None = None) -> ValueroomApp:
     starlette = Starlette(
         routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)]
     )
-    return ValueroomApp(starlette, settings)
+    return ValueroomApp(starlette, settings, edge)

@@ -1,7 +1,17 @@
-"""The websocket edge: handshake checks, the join, and one handler per frame type.
+"""The websocket edge: one asyncio protocol object per connection to ``/ws``.
 
-Close codes (besides the standard ones, e.g. 1009 for a frame over the size
-limit, which the websocket layer enforces):
+uvicorn accepts the TCP connection and parses the HTTP request; an upgrade
+request is handed to :class:`RoomSocket` (uvicorn's ``ws`` protocol class,
+made by :meth:`Edge.protocol`). From then on neither ASGI nor Starlette is
+involved: the ``websockets`` library's sans-I/O ``ServerProtocol`` does the
+handshake and parses and serializes frames, and this module drives it from
+asyncio's callbacks. A frame is decoded, checked against the shared schema
+and handed to its room inside ``data_received``: no task is spawned per
+message, and a joined connection has no task at all. Only the join runs as a
+task, because it waits for the store.
+
+Close codes (besides the standard ones, e.g. 1009 for a frame over the
+64 KiB limit, which the protocol enforces):
 
 ====  ==========================================================
 4400  no ``join`` frame within the join timeout
@@ -9,35 +19,59 @@ limit, which the websocket layer enforces):
 4408  the connection could not keep up; reconnect and resume
 1011  the store could not open the room (after an ``unavailable`` error),
       or the room's writer failed (the room is reloaded on the next join)
+1012  the server is shutting down
 ====  ==========================================================
 
 A handshake from a foreign ``Origin`` is refused before it is accepted (HTTP
 403), so a page on another site cannot use a visitor's invite link
 (cross-site websocket hijacking). Clients that send no ``Origin`` (not
-browsers) are let through: they still need a token.
+browsers) are let through: they still need a token. A handshake to another
+path is answered 404.
 
 Every inbound frame is decoded and checked against the shared schema before
 anything else looks at it. A bad frame gets a typed ``error`` frame and
 changes nothing; the connection stays open.
+
+Logging: each connection runs its callbacks in a context of its own, so
+once it has joined, every line logged about it (the join, the leave, how it
+closed) carries its room and member (see :mod:`valueroom.logs`). The
+websocket protocol's own lines are kept below WARNING: at DEBUG it would dump
+frames, which may hold a party's private figures.
+
+Sending never blocks the room: frames queued for a connection during one turn
+of the event loop leave together at the end of it, as one batch message (an
+array of up to 64 frames) when there are several. While the peer does not
+read (the socket's buffer is full), frames wait in a bounded queue; past
+``send_queue`` of them the connection is dropped (4408) and leaves its room.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
-from typing import Any
+from http import HTTPStatus
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from websockets.exceptions import InvalidState
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Request, Response
+from websockets.protocol import State
+from websockets.server import ServerProtocol
 
 from valueroom import logs
 from valueroom.config import Settings
 from valueroom.protocol import frames
 from valueroom.protocol.codec import MAX_BATCH, FrameDecodeError, decode, encode_batch
-from valueroom.protocol.schema import SchemaViolation, check_client_frame, check_command_args
+from valueroom.protocol.schema import (
+    SchemaViolation,
+    check_client_frame,
+    check_command_args,
+    limit,
+)
 from valueroom.rooms import invites
 from valueroom.rooms.live import LiveRoom, Member, RoomClosed
 from valueroom.rooms.registry import Registry
@@ -48,217 +82,217 @@ __all__ = [
     "CLOSE_NO_JOIN",
     "CLOSE_TOO_SLOW",
     "CLOSE_UNAVAILABLE",
-    "serve_websocket",
+    "Edge",
+    "RoomSocket",
 ]
 
 log = logging.getLogger(__name__)
+_protocol_log = logging.getLogger(__name__ + ".protocol")
+_protocol_log.setLevel(logging.WARNING)
 
 CLOSE_NO_JOIN = 4400
 CLOSE_BAD_TOKEN = 4401
 CLOSE_TOO_SLOW = 4408
 CLOSE_UNAVAILABLE = 1011
+CLOSE_RESTART = 1012
+# How long a closing handshake may take before the TCP connection is dropped,
+# and how long a close frame may wait behind data a peer does not read.
+CLOSE_TIMEOUT = 10.0
+STALLED_CLOSE_TIMEOUT = 1.0
 
 
-class _Outbox:
-    """A bounded queue drained by one writer task per connection.
+class Edge:
+    """What every connection of one app shares: settings, the registry, the flusher.
 
-    Frames leave in order. When several are waiting, they are sent together
-    as one batch message (a msgpack array); a lone frame is sent at once.
-
-    ``push`` never blocks. Past ``limit`` queued frames the connection is
-    given up on: the queue is dropped, the writer task is cancelled (it may be
-    stuck behind a peer that stopped reading) and so is the reading task
-    (``owner``), which ends the session and takes the member out of the room
-    at once.
+    ``registry`` is set when the app starts (its lifespan). The flusher sends,
+    once per turn of the event loop, what was queued for every connection
+    during that turn: one callback for all of them, not one per connection.
     """
 
-    __slots__ = ("_close", "_limit", "_queue", "_ready", "_ws", "overflowed", "owner", "task")
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.registry: Registry | None = None
+        self.max_size = limit("max_frame_bytes")
+        self._dirty: list[RoomSocket] = []
 
-    def __init__(self, ws: WebSocket, limit: int, owner: asyncio.Task[Any] | None) -> None:
-        self._ws = ws
-        self._limit = limit
-        self._queue: deque[bytes] = deque()
-        self._ready = asyncio.Event()
-        self._close: tuple[int, str] | None = None
-        self.overflowed = False
-        self.owner = owner
-        self.task: asyncio.Task[None] | None = None
+    def protocol(self, *, server_state: Any = None, **_: Any) -> RoomSocket:
+        """Make the protocol of one upgraded connection (uvicorn's ``ws`` class).
 
-    @property
-    def closing(self) -> bool:
-        return self._close is not None
+        uvicorn's ``server_state.connections`` is the set it asks to
+        ``shutdown()`` when it stops and waits for until they are gone.
+        """
+        connections = None if server_state is None else server_state.connections
+        return RoomSocket(self, connections)
 
-    @property
-    def close_code(self) -> int | None:
-        """The close code this side chose, if it chose one."""
-        return None if self._close is None else self._close[0]
+    def dirty(self, socket: RoomSocket) -> None:
+        if not self._dirty:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._dirty.append(socket)
 
-    def push(self, frame: bytes) -> None:
-        if self._close is not None:
-            return
-        if len(self._queue) >= self._limit:
-            self._queue.clear()
-            self.overflowed = True
-            self._close = (CLOSE_TOO_SLOW, "too slow; resume")
-            for task in (self.task, self.owner):
-                if task is not None:
-                    task.cancel()
-            return
-        self._queue.append(frame)
-        self._ready.set()
-
-    def close(self, code: int, reason: str) -> None:
-        if self._close is None:
-            self._close = (code, reason)
-            self._ready.set()
-
-    async def pump(self) -> None:
-        """Send queued frames in order until closed; then send the close frame."""
-        ws = self._ws
-        queue = self._queue
-        try:
-            while True:
-                await self._ready.wait()
-                self._ready.clear()
-                while queue:
-                    if len(queue) == 1:
-                        await ws.send_bytes(queue.popleft())
-                    else:
-                        # Frames that piled up while the last send was under way
-                        # go out as one message: one send, one syscall.
-                        count = min(len(queue), MAX_BATCH)
-                        await ws.send_bytes(encode_batch([queue.popleft() for _ in range(count)]))
-                if self._close is not None:
-                    await ws.close(*self._close)
-                    return
-        except (WebSocketDisconnect, OSError):
-            return  # the peer is gone; the session ends with it
-        except RuntimeError:
-            # Starlette's word for "a close was already sent": the session is
-            # over. Any other RuntimeError is a bug and must be seen.
-            if ws.application_state is not WebSocketState.DISCONNECTED:
-                raise
+    def _flush(self) -> None:
+        dirty, self._dirty = self._dirty, []
+        for socket in dirty:
+            socket.flush()
 
 
-def origin_allowed(ws: WebSocket, settings: Settings) -> bool:
-    origin = ws.headers.get("origin")
-    if origin is None:
-        return True
-    if origin in settings.allowed_origins:
-        return True
-    host = ws.headers.get("host")
-    return host is not None and urlsplit(origin).netloc == host
+class RoomSocket(asyncio.Protocol):
+    """One websocket connection: handshake, join, one handler per frame type, sending.
 
+    It is also the member's :class:`~valueroom.rooms.live.Outbox`: ``push``
+    never blocks and never raises.
+    """
 
-async def serve_websocket(ws: WebSocket, registry: Registry, settings: Settings) -> None:
-    """Serve one connection: this task reads, one more task writes."""
-    if not origin_allowed(ws, settings):
-        log.warning("refused websocket from foreign origin %r", ws.headers.get("origin"))
-        await ws.close(code=1008)
-        return
-    await ws.accept()
-    outbox = _Outbox(ws, settings.send_queue, owner=asyncio.current_task())
-    session = _Session(ws, outbox, registry)
-    pump = outbox.task = asyncio.create_task(outbox.pump())
-    try:
-        await session.run(settings.join_timeout)
-    except asyncio.CancelledError:
-        current = asyncio.current_task()
-        if not outbox.overflowed or current is None:
-            raise
-        current.uncancel()  # our own doing: the peer fell too far behind
-    finally:
-        session.leave()
-    if outbox.overflowed:
-        # Best effort: a peer that stopped reading may never see this.
-        await _close_quietly(ws, CLOSE_TOO_SLOW, "too slow; resume")
-    elif not pump.done():
-        outbox.close(1000, "bye")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(pump), timeout=5)
-        pump.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await pump
-    if session.peer_code is not None:
-        log.info("connection closed by the peer: code %d", session.peer_code)
-    else:
-        log.info("connection closed: code %d", outbox.close_code or 1000)
-
-
-async def _close_quietly(ws: WebSocket, code: int, reason: str) -> None:
-    """Send a close frame unless the connection is already gone, waiting at most a second."""
-    if ws.application_state is WebSocketState.DISCONNECTED:
-        return
-    with contextlib.suppress(TimeoutError, WebSocketDisconnect, OSError):
-        await asyncio.wait_for(ws.close(code, reason), timeout=1)
-
-
-class _Session:
-    """One connection's life: wait for ``join``, then dispatch frames to the room."""
-
-    def __init__(self, ws: WebSocket, outbox: _Outbox, registry: Registry) -> None:
-        self.ws = ws
-        self.outbox = outbox
-        self.registry = registry
+    def __init__(self, edge: Edge, connections: set[Any] | None = None) -> None:
+        self.edge = edge
+        self._connections = connections
+        self.transport: asyncio.Transport | None = None
+        self.ws = ServerProtocol(max_size=edge.max_size, logger=_protocol_log)
+        self._context = contextvars.copy_context()
+        self._opened = False
         self.room: LiveRoom | None = None
         self.member: Member | None = None
-        self.peer_code: int | None = None  # how the peer closed, when it did
-        self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
-            "join": self._on_join,
-            "cmd": self._on_cmd,
-            "presence": self._on_presence,
-        }
+        self._fragments: list[bytes] | None = None
+        self._binary = True
+        self._queue: deque[bytes] = deque()
+        self._queued = False  # waiting for the edge's flush
+        self._writable = True
+        self._close: tuple[int, str] | None = None  # a close to send once the queue is out
+        self._closing = False  # nothing more is read or queued
+        self._join_timer: asyncio.TimerHandle | None = None
+        self._close_timer: asyncio.TimerHandle | None = None
+        self._joining: asyncio.Task[None] | None = None
+        self._held: deque[Frame] = deque()  # frames that arrived during the join
 
-    def error(self, code: str, message: str, op: object = None) -> None:
-        self.outbox.push(frames.error(op, code, message))
+    # -- asyncio callbacks ------------------------------------------------------
 
-    async def run(self, join_timeout: float) -> None:
-        """Read frames until the peer leaves; return early if the join fails."""
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        if self._connections is not None:
+            self._connections.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        self._context.run(self._received, data)
+
+    def eof_received(self) -> bool | None:
+        self._context.run(self._received, None)
+        return None  # let the transport close
+
+    def _received(self, data: bytes | None) -> None:
+        if data is None:
+            self.ws.receive_eof()
+        else:
+            self.ws.receive_data(data)
+        self._handle(self.ws.events_received())
+        self._write_out()
+
+    def pause_writing(self) -> None:
+        self._writable = False
+
+    def resume_writing(self) -> None:
+        self._writable = True
+        if self._queue or self._close is not None:
+            self._schedule()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._context.run(self._lost)
+
+    def _lost(self) -> None:
+        self._closing = True
+        self._queue.clear()
+        for timer in (self._join_timer, self._close_timer):
+            if timer is not None:
+                timer.cancel()
+        # A join under way is not cancelled (it could be cancelled just after
+        # the room admitted the member): it finishes, sees the peer gone, and
+        # leaves again.
+        self._leave()
+        self.transport = None
+        if self._connections is not None:
+            self._connections.discard(self)
+        if self._opened:
+            self._log_close()
+
+    def _log_close(self) -> None:
+        ws = self.ws
+        received, sent = ws.close_rcvd, ws.close_sent
+        if received is not None and (sent is None or ws.close_rcvd_then_sent):
+            log.info("connection closed by the peer: code %d", received.code)
+        elif sent is not None:
+            log.info("connection closed: code %d", sent.code)
+        else:
+            log.info("connection closed by the peer: code 1006")  # no close frame
+
+    # -- the handshake ------------------------------------------------------------
+
+    def _handle(self, events: list[Request | Response | Frame]) -> None:
+        for event in events:
+            if isinstance(event, Request):
+                self._handshake(event)
+            elif isinstance(event, Response):
+                continue  # only a client receives responses
+            elif self._joining is not None:
+                self._held.append(event)
+            else:
+                self._frame(event)
+
+    def _handshake(self, request: Request) -> None:
+        ws = self.ws
+        if urlsplit(request.path).path != "/ws":
+            response = ws.reject(HTTPStatus.NOT_FOUND, "Not Found\n")
+        elif not self._origin_allowed(request):
+            log.warning("refused websocket from foreign origin %r", request.headers.get("Origin"))
+            response = ws.reject(HTTPStatus.FORBIDDEN, "Forbidden: foreign origin\n")
+        else:
+            response = ws.accept(request)
+        ws.send_response(response)
+        if ws.state is State.OPEN:
+            self._opened = True
+            loop = asyncio.get_running_loop()
+            self._join_timer = loop.call_later(self.edge.settings.join_timeout, self._no_join)
+
+    def _origin_allowed(self, request: Request) -> bool:
+        origin = request.headers.get("Origin")
+        if origin is None or origin in self.edge.settings.allowed_origins:
+            return True
+        host = request.headers.get("Host")
+        return host is not None and urlsplit(origin).netloc == host
+
+    def _no_join(self) -> None:
         # Only the wait for a join frame is timed: a join under way is never
         # cut short, so a member can't be admitted behind a session's back.
-        try:
-            join = await asyncio.wait_for(self._join_frame(), timeout=join_timeout)
-        except TimeoutError:
-            self.outbox.close(CLOSE_NO_JOIN, "join first")
-            return
-        except WebSocketDisconnect as gone:
-            self.peer_code = gone.code
-            return
-        await self._on_join(join)
-        if self.member is None:
-            return
-        try:
-            while True:
-                frame = await self._receive()
-                if frame is not None:
-                    await self._handlers[frame["type"]](frame)
-        except WebSocketDisconnect as gone:
-            self.peer_code = gone.code
+        self._join_timer = None
+        if self.member is None and self._joining is None:
+            self.close(CLOSE_NO_JOIN, "join first")
 
-    async def _join_frame(self) -> dict[str, Any]:
-        """The first valid ``join`` frame; anything before it is answered with an error."""
-        while True:
-            frame = await self._receive()
-            if frame is None:
-                continue
-            if frame["type"] == "join":
-                return frame
-            self.error("not_joined", "send a join frame first", frame.get("op"))
+    # -- inbound frames -----------------------------------------------------------
 
-    async def _receive(self) -> dict[str, Any] | None:
-        """The next valid frame, or None after answering an invalid one with an error."""
-        message = await self.ws.receive()
-        if message["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(message.get("code", 1000))
-        data = message.get("bytes")
-        if data is None:
+    def _frame(self, frame: Frame) -> None:
+        opcode = frame.opcode
+        data = bytes(frame.data)
+        if opcode is Opcode.BINARY or opcode is Opcode.TEXT:
+            if frame.fin:
+                self._message(data, binary=opcode is Opcode.BINARY)
+            else:
+                self._fragments = [data]
+                self._binary = opcode is Opcode.BINARY
+        elif opcode is Opcode.CONT and self._fragments is not None:
+            self._fragments.append(data)
+            if frame.fin:
+                data, self._fragments = b"".join(self._fragments), None
+                self._message(data, binary=self._binary)
+        # Pings are answered and close frames handled by the protocol itself.
+
+    def _message(self, data: bytes, *, binary: bool) -> None:
+        if self._closing:
+            return
+        if not binary:
             self.error("bad_frame", "frames must be binary msgpack")
-            return None
+            return
         try:
             frame = decode(data)
         except FrameDecodeError as exc:
             self.error("bad_frame", str(exc))
-            return None
+            return
         op = frame.get("op") if isinstance(frame, dict) else None
         try:
             kind = check_client_frame(frame)
@@ -266,42 +300,172 @@ class _Session:
                 check_command_args(frame["name"], frame["args"])
         except SchemaViolation as exc:
             code = "unknown_type" if exc.path == "type" else "invalid_frame"
-            self.outbox.push(frames.schema_error(op, code, exc))
-            return None
-        result: dict[str, Any] = frame
-        return result
-
-    async def _on_join(self, frame: dict[str, Any]) -> None:
-        if self.member is not None:
-            self.error("already_joined", "this connection has already joined")
+            self.push(frames.schema_error(op, code, exc))
             return
+        room, member = self.room, self.member
+        if room is None or member is None:
+            if kind == "join":
+                self._start_join(frame)
+            else:
+                self.error("not_joined", "send a join frame first", op)
+        elif kind == "cmd":
+            room.submit(member, frame["op"], frame["name"], frame["args"])
+        elif kind == "presence":
+            room.set_editing(member, frame["editing"])
+        else:
+            self.error("already_joined", "this connection has already joined")
+
+    def error(self, code: str, message: str, op: object = None) -> None:
+        self.push(frames.error(op, code, message))
+
+    # -- the join -----------------------------------------------------------------
+
+    def _start_join(self, frame: dict[str, Any]) -> None:
+        if self._join_timer is not None:
+            self._join_timer.cancel()
+            self._join_timer = None
+        # Frames that follow the join wait for it, in order; the socket is not
+        # read meanwhile, so a client cannot pile up work behind a slow store.
+        if self.transport is not None:
+            self.transport.pause_reading()
+        # The join runs in this connection's context, so what it binds (room,
+        # member) is there for every later line about the connection.
+        loop = asyncio.get_running_loop()
+        self._joining = loop.create_task(self._join(frame), context=self._context)
+
+    async def _join(self, frame: dict[str, Any]) -> None:
         try:
-            found = await self.registry.authenticate(frame["token"])
+            await self._admit(frame)
+        finally:
+            self._joining = None
+        if self.transport is None:
+            return  # the peer went away while joining
+        if self.member is None:
+            self._held.clear()
+        while self._held and not self._closing:
+            self._frame(self._held.popleft())
+        self._write_out()
+        if self.transport is not None:
+            # Also after a failed join: the peer's answer to our close frame must be read.
+            self.transport.resume_reading()
+
+    async def _admit(self, frame: dict[str, Any]) -> None:
+        registry = self.edge.registry
+        try:
+            if registry is None:
+                raise StoreError("the app has not started")
+            found = await registry.authenticate(frame["token"])
             if found is None:
                 self.error("bad_token", "this invite link is not valid")
-                self.outbox.close(CLOSE_BAD_TOKEN, "bad token")
+                self.close(CLOSE_BAD_TOKEN, "bad token")
                 return
             record, role = found
-            member = Member(invites.new_id(9), role, frame["name"], self.outbox)
+            member = Member(invites.new_id(9), role, frame["name"], self)
             logs.bind(room=record.room_id, member=member.id)
-            self.room = await self.registry.join(record, member, frame.get("resume"))
+            room = await registry.join(record, member, frame.get("resume"))
         except (StoreError, RoomClosed) as exc:
             log.error("join failed, answered unavailable: %s", exc)
             self.error("unavailable", "the room cannot be opened right now; try again")
-            self.outbox.close(CLOSE_UNAVAILABLE, "unavailable")
+            self.close(CLOSE_UNAVAILABLE, "unavailable")
             return
-        self.member = member
+        if self.transport is None:
+            room.leave(member)  # admitted just as the peer left
+            return
+        self.room, self.member = room, member
 
-    async def _on_cmd(self, frame: dict[str, Any]) -> None:
-        assert self.room is not None
-        assert self.member is not None
-        self.room.submit(self.member, frame["op"], frame["name"], frame["args"])
+    def _leave(self) -> None:
+        room, member = self.room, self.member
+        self.room = self.member = None
+        if room is not None and member is not None:
+            room.leave(member)
 
-    async def _on_presence(self, frame: dict[str, Any]) -> None:
-        assert self.room is not None
-        assert self.member is not None
-        self.room.set_editing(self.member, frame["editing"])
+    # -- outbound -----------------------------------------------------------------
 
-    def leave(self) -> None:
-        if self.room is not None and self.member is not None:
-            self.room.leave(self.member)
+    def push(self, frame: bytes) -> None:
+        """Queue ``frame``; it leaves at the end of this turn of the event loop."""
+        if self._closing or self._close is not None:
+            return
+        if len(self._queue) >= self.edge.settings.send_queue:
+            self._overflow()
+            return
+        self._queue.append(frame)
+        if self._writable:
+            self._schedule()
+
+    def close(self, code: int, reason: str) -> None:
+        """Send what is queued, then a close frame with ``code``."""
+        if self._closing or self._close is not None:
+            return
+        self._close = (code, reason)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self._queued:
+            self._queued = True
+            self.edge.dirty(self)
+
+    def flush(self) -> None:
+        """Hand every queued frame to the protocol (batched), then to the socket."""
+        self._queued = False
+        if self.transport is None or not self._writable:
+            return
+        ws, queue = self.ws, self._queue
+        try:
+            while queue:
+                if len(queue) == 1:
+                    ws.send_binary(queue.popleft())
+                else:
+                    count = min(len(queue), MAX_BATCH)
+                    ws.send_binary(encode_batch([queue.popleft() for _ in range(count)]))
+            if self._close is not None:
+                code, reason = self._close
+                self._closing = True
+                ws.send_close(code, reason)
+        except InvalidState:
+            queue.clear()  # the closing handshake has begun: nothing more is sent
+        self._write_out()
+
+    def _overflow(self) -> None:
+        """The peer fell too far behind: leave the room now, tell it if it ever reads again."""
+        log.warning("dropping a connection that fell %d frames behind", len(self._queue))
+        self._queue.clear()
+        self._closing = True
+        self._leave()
+        with contextlib.suppress(InvalidState):
+            self.ws.send_close(CLOSE_TOO_SLOW, "too slow; resume")
+        self._write_out(stalled=True)
+
+    def _write_out(self, *, stalled: bool = False) -> None:
+        """Write what the protocol produced; close the TCP connection when it says so."""
+        transport = self.transport
+        if transport is None:
+            return
+        for data in self.ws.data_to_send():
+            if data:
+                transport.write(data)
+            else:
+                transport.close()  # the protocol's end of stream: flush, then close
+                return
+        if self.ws.close_expected() and (self._close_timer is None or stalled):
+            # The peer should answer our close frame and hang up; if it does
+            # not (or cannot: it stopped reading), the connection is dropped.
+            self._closing = True
+            if self._close_timer is not None:
+                self._close_timer.cancel()
+            timeout = STALLED_CLOSE_TIMEOUT if stalled else CLOSE_TIMEOUT
+            self._close_timer = asyncio.get_running_loop().call_later(timeout, self._abort)
+
+    def _abort(self) -> None:
+        self._close_timer = None
+        if self.transport is not None:
+            self.transport.abort()
+
+    def shutdown(self) -> None:
+        """The server is stopping: say so to the peer and close."""
+        if self.ws.state is State.OPEN:
+            self._queue.clear()
+            self._closing = True
+            self.ws.send_close(CLOSE_RESTART, "server restart")
+            self._write_out(stalled=True)
+        elif self.transport is not None:
+            self.transport.close()
