@@ -444,7 +444,9 @@ def report(result: Result) -> None:
     p99 = f"{f['p99']:.2f}" if f.get("p99") is not None else "-"
     print(
         f"  {result.system:17} {result.scenario:16} p99 {p99} ms, lost {f['lost']}, "
-        f"cpu {f['server_cpu']:.0%}, gen {f['gen_cpu']:.0%} late p99 {f['late_p99']:.2f} ms"
+        f"cpu {f['server_cpu']:.0%}"
+        + (f" + Redis {f['redis_cpu']:.0%}" if f.get("redis_cpu") is not None else "")
+        + f", gen {f['gen_cpu']:.0%} late p99 {f['late_p99']:.2f} ms"
         + ("" if result.passed else "  (fails)"),
         flush=True,
     )
@@ -469,15 +471,15 @@ def table(results: list[Result]) -> str:
                 f"(**{f['kib_per_connection']:.1f} KiB/conn**) | | |"
             )
             continue
+        if r.scenario == "capacity" and not f.get("rate"):
+            lines.append(f"| {r.system} | capacity | **< 6,000** | | | | | | | | | |")
+            continue
         cpu = f"{f['server_cpu']:.0%}"
         if f.get("redis_cpu") is not None:
             cpu += f" + Redis {f['redis_cpu']:.0%}"
         deliveries = f"{f['deliveries_per_s']:,.0f}"
         if r.scenario == "capacity":
             deliveries = f"**{deliveries}**" + (" (bound)" if f.get("bounded") else "")
-            if not f.get("rate"):
-                lines.append(f"| {r.system} | capacity | **< 6,000** | | | | | | | | | |")
-                continue
         scenario = r.scenario if r.scenario != "capacity" else f"capacity ({f['rate']:g}/s)"
         lines.append(
             f"| {r.system} | {scenario} | {deliveries} | {ms(f['p50'])} | {ms(f['p99'])} "

@@ -6,6 +6,10 @@ arrive while a commit is in progress share the next transaction (group
 commit across rooms), so many busy rooms cost one fsync per round, not one
 per room, and a lone append is never held back. All database work runs on one dedicated thread (SQLite connections
 are not shared across threads); callers await it without blocking the loop.
+The store remembers each room's last sequence number once it has read or
+written it, so an append is only INSERTs: the primary key (room, seq) still
+refuses a sequence number that is already taken, which is what makes the
+append conditional.
 Wakes are delivered in-process only: two processes must not share one file
 (use Redis for that); if they do anyway, the conditional append still keeps
 the log consistent.
@@ -70,6 +74,9 @@ class SQLiteStore(Store):
         self._pending: list[_Append] = []
         self._flushing = False
         self._flushes: set[asyncio.Task[None]] = set()
+        # Each room's last seq, as this store last read or wrote it. Touched on
+        # the SQLite thread only.
+        self._last: dict[str, int] = {}
 
     @classmethod
     def from_url(cls, url: str) -> SQLiteStore:
@@ -122,6 +129,7 @@ class SQLiteStore(Store):
                     (record.room_id, record.log_id, record.created_at, secrets),
                 )
                 db.executemany("INSERT INTO events (room_id, seq, body) VALUES (?, ?, ?)", rows)
+            self._last[record.room_id] = len(rows)
 
         try:
             await self._run(write)
@@ -167,7 +175,9 @@ class SQLiteStore(Store):
             while self._pending:
                 batch, self._pending = self._pending, []
                 try:
-                    outcomes = await self._run(functools.partial(_commit_appends, batch=batch))
+                    outcomes = await self._run(
+                        functools.partial(_commit_appends, batch=batch, last=self._last)
+                    )
                 except Exception as exc:
                     failure = exc if isinstance(exc, StoreError) else StoreError(str(exc))
                     outcomes = [failure] * len(batch)
@@ -230,25 +240,66 @@ class _Append:
     done: asyncio.Future[None]
 
 
-def _commit_appends(db: sqlite3.Connection, *, batch: list[_Append]) -> list[StoreError | None]:
-    """One transaction for many appends; each is checked on its own and may be refused alone."""
+def _commit_appends(
+    db: sqlite3.Connection, *, batch: list[_Append], last: dict[str, int]
+) -> list[StoreError | None]:
+    """One transaction for many appends; each is checked on its own and may be refused alone.
+
+    ``last`` (each room's last seq, as known) spares the SELECTs: an append
+    whose expected seq is not the known last is refused at once, and one that
+    is inserts its first row, which the primary key refuses if another writer
+    took that seq (then the log is read to learn how far it got). A failed
+    transaction forgets what it taught ``last``.
+    """
     outcomes: list[StoreError | None] = []
-    with _transaction(db):
-        for append in batch:
-            room_id = append.room_id
-            exists = db.execute("SELECT 1 FROM rooms WHERE room_id = ?", (room_id,)).fetchone()
-            if exists is None:
-                outcomes.append(UnknownRoom(room_id))
-                continue
-            (last,) = db.execute(
-                "SELECT COALESCE(MAX(seq), 0) FROM events WHERE room_id = ?", (room_id,)
-            ).fetchone()
-            if last != append.expected:
-                outcomes.append(Conflict(room_id, append.expected, last))
-                continue
-            db.executemany("INSERT INTO events (room_id, seq, body) VALUES (?, ?, ?)", append.rows)
-            outcomes.append(None)
+    touched: list[str] = []
+    try:
+        with _transaction(db):
+            for append in batch:
+                outcomes.append(_append_one(db, append, last, touched))
+    except BaseException:
+        for room_id in touched:
+            last.pop(room_id, None)
+        raise
     return outcomes
+
+
+_INSERT = "INSERT INTO events (room_id, seq, body) VALUES (?, ?, ?)"
+
+
+def _append_one(
+    db: sqlite3.Connection, append: _Append, last: dict[str, int], touched: list[str]
+) -> StoreError | None:
+    room_id = append.room_id
+    known = last.get(room_id)
+    if known is None:
+        if db.execute("SELECT 1 FROM rooms WHERE room_id = ?", (room_id,)).fetchone() is None:
+            return UnknownRoom(room_id)
+        known = last[room_id] = _last_seq(db, room_id)
+        touched.append(room_id)
+    if known != append.expected:
+        return Conflict(room_id, append.expected, known)
+    rows = append.rows
+    if not rows:
+        return None
+    try:
+        db.execute(_INSERT, rows[0])
+    except sqlite3.IntegrityError:
+        # Another writer took expected + 1: the log is further than we knew.
+        actual = last[room_id] = _last_seq(db, room_id)
+        touched.append(room_id)
+        return Conflict(room_id, append.expected, actual)
+    db.executemany(_INSERT, rows[1:])
+    last[room_id] = rows[-1][1]
+    touched.append(room_id)
+    return None
+
+
+def _last_seq(db: sqlite3.Connection, room_id: str) -> int:
+    (seq,) = db.execute(
+        "SELECT COALESCE(MAX(seq), 0) FROM events WHERE room_id = ?", (room_id,)
+    ).fetchone()
+    return int(seq)
 
 
 class _transaction:
