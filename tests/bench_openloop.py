@@ -64,6 +64,7 @@ SYSTEMS = ("valueroom-sqlite", "valueroom-redis", "raw-websockets", "y-websocket
 P99_LIMIT_MS = 50.0
 MAX_RATE = 320  # edits/s per client: the bound on the capacity search
 IDLE_PER_ROOM = 4
+REDIS_FSYNC = os.environ.get("VALUEROOM_BENCH_REDIS_FSYNC", "always")
 
 
 def machine() -> str:
@@ -188,7 +189,7 @@ def running(system: str) -> Iterator[Target]:
             with valueroom("sqlite:///" + str(Path(folder) / "bench.db"), system, {}) as target:
                 yield target
         elif system == "valueroom-redis":
-            durable = ["--appendonly", "yes", "--appendfsync", "always"]
+            durable = ["--appendonly", "yes", "--appendfsync", REDIS_FSYNC]
             with running_redis(extra=durable) as url:
                 with redis.Redis.from_url(url) as client:
                     redis_pid = int(client.info("server")["process_id"])

@@ -594,3 +594,21 @@ async def test_redis_store_refuses_misnumbered_events_and_writes_nothing(shared_
             await store.append(ROOM, 2, [event(3), event(5)])
 
         assert await store.read(ROOM) == before
+
+
+@pytest.mark.redis
+async def test_redis_store_loads_its_script_again_after_redis_forgot_it(shared_url: str) -> None:
+    async with another(shared_url) as store, server_of(shared_url, f"vr:{{{ROOM}}}:log") as admin:
+        await room_with(store, 1)
+        await store.append(ROOM, 1, [event(2)])
+        await admin.script_flush()
+
+        # Redis answers NOSCRIPT; nothing ran, so each append is sent again after loading.
+        results = await asyncio.gather(
+            store.append(ROOM, 2, [event(3)]),
+            store.append("nope", 0, [event(1)]),
+            return_exceptions=True,
+        )
+        assert results[0] is None
+        assert isinstance(results[1], UnknownRoom)
+        assert [e.seq for e in await store.read(ROOM)] == [1, 2, 3]
