@@ -72,6 +72,9 @@ SYSTEMS = (
     "y-websocket",
 )
 VALUEROOMS = ("valueroom-sqlite", "valueroom-redis", "valueroom-redis-always")
+# Not in the default run: valueroom on its in-memory store (nothing durable),
+# to tell the cost of the store from the rest when profiling.
+EXTRA = ("valueroom-memory",)
 P99_LIMIT_MS = 50.0
 MAX_RATE = 320  # edits/s per client: the bound on the capacity search
 IDLE_PER_ROOM = 4
@@ -195,7 +198,10 @@ def valueroom(store_url: str, name: str, extra_pids: dict[str, int]) -> Iterator
 def running(system: str) -> Iterator[Target]:
     """Start ``system`` on a free port, pinned to the server CPU; stop it afterwards."""
     with tempfile.TemporaryDirectory(prefix="valueroom-bench-") as folder:
-        if system == "valueroom-sqlite":
+        if system == "valueroom-memory":
+            with valueroom(f"memory://bench-{os.getpid()}", system, {}) as target:
+                yield target
+        elif system == "valueroom-sqlite":
             with valueroom("sqlite:///" + str(Path(folder) / "bench.db"), system, {}) as target:
                 yield target
         elif system in ("valueroom-redis", "valueroom-redis-always"):
@@ -549,8 +555,8 @@ def main() -> None:
         args.idle = min(args.idle, 500)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     for system in systems:
-        if system not in SYSTEMS:
-            parser.error(f"unknown system {system!r}; choose from {', '.join(SYSTEMS)}")
+        if system not in SYSTEMS + EXTRA:
+            parser.error(f"unknown system {system!r}; choose from {', '.join(SYSTEMS + EXTRA)}")
     if (os.cpu_count() or 1) < 2:
         parser.error("needs two CPUs: one for the servers, one for the load generator")
     os.sched_setaffinity(0, {LOAD_CPU})

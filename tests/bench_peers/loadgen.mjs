@@ -141,12 +141,18 @@ const onMessage = (receiver, data, now) => {
       at = data.indexOf(TILDE, at + 1)
       continue
     }
+    // Binary framing (msgpack integers, Yjs clocks) may hold the bytes "~E"
+    // by chance: only "~E<digits>.<digits>~" naming a real send is a marker.
     let i = at + 2
     let cid = 0
-    while (data[i] !== DOT) cid = cid * 10 + data[i++] - 48
+    let digits = 0
+    while (i < data.length && data[i] >= 48 && data[i] <= 57 && digits < 7) { cid = cid * 10 + data[i++] - 48; digits++ }
+    if (digits === 0 || data[i] !== DOT) { at = data.indexOf(TILDE, at + 1); continue }
     i++
     let seq = 0
-    while (data[i] !== TILDE) seq = seq * 10 + data[i++] - 48
+    digits = 0
+    while (i < data.length && data[i] >= 48 && data[i] <= 57 && digits < 8) { seq = seq * 10 + data[i++] - 48; digits++ }
+    if (digits === 0 || data[i] !== TILDE || cid >= clients.length || seq >= perClient) { at = data.indexOf(TILDE, at + 1); continue }
     at = data.indexOf(TILDE, i + 1)
     if (cid === receiver) continue // one's own echo is not a delivery
     const last = lastSeen[receiver]
