@@ -567,6 +567,7 @@ def main() -> None:
             ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=PEERS, check=True
         )
     began = time.monotonic()
+    load_before = os.getloadavg()[0]
     results: list[Result] = []
     for system in systems:
         print(f"{system}:", flush=True)
@@ -586,7 +587,10 @@ def main() -> None:
     print()
     print("\n".join(ratios(results)))
     print()
-    print(f"machine: {machine()}; {time.monotonic() - began:.0f} s")
+    print(
+        f"machine: {machine()}; {time.monotonic() - began:.0f} s; "
+        f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
+    )
 
 
 if __name__ == "__main__":
