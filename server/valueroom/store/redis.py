@@ -28,7 +28,7 @@ processes append to one room without ever both writing sequence number *n*.
 Throughput: on one Redis server, appends from every room that arrive while
 a round of them is out go together in the next round, one pipeline of
 ``EVALSHA`` calls (one write, one read). Under load, rounds start at most
-every ``round_interval`` (2 ms), which makes them larger; a lone append goes
+every ``round_interval`` (1 ms), which makes them larger; a lone append goes
 at once. On a
 cluster each append is its own call to the room's node.
 
@@ -228,7 +228,7 @@ class RedisStore(Store):
         page_size: int = 1000,
         subscribe_timeout: float = 5.0,
         reconnect_delay_max: float = 2.0,
-        round_interval: float = 0.002,
+        round_interval: float = 0.001,
     ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
