@@ -33,7 +33,9 @@ connections (KB per connection from the server's RSS).
 The server (and Redis) run pinned to CPU 0, the load generator
 (``tests/bench_peers/loadgen.mjs``, Node) and this script to CPU 1. Server
 CPU and RSS come from /proc. The generator reports its own CPU and how late
-its sends left against the schedule, so a run it could not drive shows.
+its sends left against the schedule; a run whose sends left more than 20 ms
+late (p99) says nothing about the server and is run again, twice at most
+(then it is marked in the table).
 ``npm ci`` in ``tests/bench_peers`` installs the peer and the generator
 (pinned by its package-lock.json; never served by the app). Everything talks
 to 127.0.0.1; every run is bounded in count and time.
@@ -76,6 +78,8 @@ VALUEROOMS = ("valueroom-sqlite", "valueroom-redis", "valueroom-redis-always")
 # to tell the cost of the store from the rest when profiling.
 EXTRA = ("valueroom-memory",)
 P99_LIMIT_MS = 50.0
+LATE_LIMIT_MS = 20.0  # a generator later than this (p99) could not drive the run
+MAX_RETRIES = 2
 MAX_RATE = 320  # edits/s per client: the bound on the capacity search
 IDLE_PER_ROOM = 4
 
@@ -323,6 +327,24 @@ def read_event(proc: subprocess.Popen[str], want: str) -> dict[str, Any]:
 
 
 def run_load(system: str, scenario: Scenario, timing: argparse.Namespace) -> Result:
+    """One scenario on a fresh server; run again (twice at most) if the generator fell behind.
+
+    A generator that sent late was itself short of CPU (the machine is
+    shared), so that run says nothing about the server; ``retries`` counts
+    the runs thrown away.
+    """
+    for retry in range(MAX_RETRIES + 1):
+        result = run_once(system, scenario, timing)
+        result.figures["retries"] = retry
+        if result.figures["late_p99"] <= LATE_LIMIT_MS:
+            break
+        print(
+            f"  ({system} {scenario.label}: generator {result.figures['late_p99']:.0f} ms late; again)"
+        )
+    return result
+
+
+def run_once(system: str, scenario: Scenario, timing: argparse.Namespace) -> Result:
     with running(system) as target, tempfile.TemporaryDirectory() as folder:
         spec = {
             "system": {"raw-websockets": "raw", "y-websocket": "yws"}.get(system, "valueroom"),
@@ -499,6 +521,8 @@ def table(results: list[Result]) -> str:
         if r.scenario == "capacity":
             deliveries = f"**{deliveries}**" + (" (bound)" if f.get("bounded") else "")
         scenario = r.scenario if r.scenario != "capacity" else f"capacity ({f['rate']:g}/s)"
+        if f.get("late_p99", 0) > LATE_LIMIT_MS:
+            scenario += " (generator late)"
         lines.append(
             f"| {r.system} | {scenario} | {deliveries} | {ms(f['p50'])} | {ms(f['p99'])} "
             f"| {ms(f['max'])} | {f['lost']} | {f['reordered']} | {cpu} | {f['rss_mib']:.0f} "
