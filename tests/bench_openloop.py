@@ -464,37 +464,59 @@ def run_idle(system: str, connections: int) -> Result:
 # --- the whole run ------------------------------------------------------------------
 
 
-def capacity(system: str, start: Result, timing: argparse.Namespace, log: list[Result]) -> Result:
-    """Double the rate of 100 x 4 until it fails, then try once between pass and failure."""
-    base = Scenario(100, 4, 5)
-    passed: tuple[float, Result] | None = (5.0, start) if start.passed else None
-    failed: float | None = None if start.passed else 5.0
+@dataclass
+class Search:
+    """One system's capacity search: the best passing rate so far and the first failing one."""
+
+    system: str
+    passed: tuple[float, Result] | None = None
+    failed: float | None = None
+
+    def record(self, rate: float, result: Result) -> None:
+        if result.passed:
+            if self.passed is None or rate > self.passed[0]:
+                self.passed = (rate, result)
+        elif self.failed is None or rate < self.failed:
+            self.failed = rate
+
+    def result(self) -> Result:
+        if self.passed is None:
+            return Result(self.system, "capacity", {"deliveries_per_s": 0, "rate": 0})
+        rate, best = self.passed
+        return Result(
+            self.system, "capacity", dict(best.figures, rate=rate, bounded=not self.failed)
+        )
+
+
+def capacity(
+    systems: list[str], starts: dict[str, Result], timing: argparse.Namespace
+) -> list[Result]:
+    """Double the rate of 100 x 4 until each system fails, then try once between pass and failure.
+
+    The systems step in turn at each rate, so that a disturbance of the
+    machine falls on all of them alike rather than on one.
+    """
+    searches = {system: Search(system) for system in systems}
+    for system, start in starts.items():
+        searches[system].record(5.0, start)
     rate = 5.0
-    while failed is None and rate * 2 <= MAX_RATE:
+    while rate * 2 <= MAX_RATE:
         rate *= 2
-        result = run_load(
-            system, Scenario(base.rooms, base.per_room, rate, f"100x4x{rate:g}/s"), timing
-        )
-        report(result)
-        log.append(result)
-        if result.passed:
-            passed = (rate, result)
-        else:
-            failed = rate
-    if passed is not None and failed is not None and failed > passed[0]:
-        rate = (passed[0] + failed) / 2
-        result = run_load(
-            system, Scenario(base.rooms, base.per_room, rate, f"100x4x{rate:g}/s"), timing
-        )
-        report(result)
-        log.append(result)
-        if result.passed:
-            passed = (rate, result)
-    if passed is None:
-        return Result(system, "capacity", {"deliveries_per_s": 0, "rate": 0, "bounded": False})
-    rate, best = passed
-    figures = dict(best.figures, rate=rate, bounded=failed is None)
-    return Result(system, "capacity", figures)
+        going = [s for s in searches.values() if s.failed is None]
+        if not going:
+            break
+        for search in going:
+            result = run_load(search.system, Scenario(100, 4, rate, f"100x4x{rate:g}/s"), timing)
+            report(result)
+            search.record(rate, result)
+    for search in searches.values():
+        if search.passed is not None and search.failed is not None:
+            between = (search.passed[0] + search.failed) / 2
+            scenario = Scenario(100, 4, between, f"100x4x{between:g}/s")
+            result = run_load(search.system, scenario, timing)
+            report(result)
+            search.record(between, result)
+    return [searches[system].result() for system in systems]
 
 
 def report(result: Result) -> None:
@@ -618,20 +640,22 @@ def main() -> None:
         )
     began = time.monotonic()
     load_before = os.getloadavg()[0]
+    # Each scenario runs on every system in turn, so that a disturbance of
+    # the shared machine is spread over the systems instead of hitting one.
+    ones, mids, idles = {}, {}, {}
+    for system in systems:
+        ones[system] = run_load(system, Scenario(1, 10, 20, "1x10x20/s"), args)
+        report(ones[system])
+    for system in systems:
+        mids[system] = run_load(system, Scenario(100, 4, 5, "100x4x5/s"), args)
+        report(mids[system])
+    capacities = dict(zip(systems, capacity(systems, mids, args), strict=True))
+    for system in systems:
+        idles[system] = run_idle(system, args.idle)
+        report(idles[system])
     results: list[Result] = []
     for system in systems:
-        print(f"{system}:", flush=True)
-        one = run_load(system, Scenario(1, 10, 20, "1x10x20/s"), args)
-        report(one)
-        results.append(one)
-        mid = run_load(system, Scenario(100, 4, 5, "100x4x5/s"), args)
-        report(mid)
-        results.append(mid)
-        steps: list[Result] = []
-        results.append(capacity(system, mid, args, steps))
-        idle = run_idle(system, args.idle)
-        report(idle)
-        results.append(idle)
+        results += [ones[system], mids[system], capacities[system], idles[system]]
     print()
     print(table(results))
     print()
