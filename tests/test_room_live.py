@@ -349,3 +349,53 @@ async def test_a_joiner_going_away_during_the_load_does_not_cancel_it_for_others
     live = await asyncio.wait_for(second, timeout=timeout(5))
     assert list(live.members) == ["b"]
     assert first.cancelled()
+
+
+async def test_a_peer_that_vanished_without_closing_is_dropped_by_the_keepalive(
+    store_url: str,
+) -> None:
+    async with serve_in_loop(store_url, ping_interval=0.2) as server:
+        room = await create_room(server.base)
+        async with WsClient(server.ws_url) as bea:
+            await bea.join(room["tokens"]["buyer"], "Bea")
+            ghost = await silent_member(server.ws_url, room["tokens"]["seller"], "Ghost")
+            try:
+                # Ghost joined, then stopped answering (and reading) altogether:
+                # the first round pings it, the next finds it silent and drops it.
+                both = await bea.wait_for(
+                    lambda f: (
+                        f["type"] == "presence"
+                        and [m["name"] for m in f["members"]] == ["Bea", "Ghost"]
+                    )
+                )
+                await bea.wait_for(
+                    lambda f: (
+                        f["type"] == "presence" and [m["name"] for m in f["members"]] == ["Bea"]
+                    ),
+                    start=bea.frames.index(both) + 1,
+                )
+                # Bea answers the pings (her client library does) and stays.
+                assert (await bea.call("item.add", {"item_id": "a", "kind": "term", "title": "A"}))[
+                    "type"
+                ] == "ack"
+            finally:
+                ghost.close()
+
+
+async def silent_member(ws_url: str, token: str, name: str) -> asyncio.StreamWriter:
+    """Handshake and join over a raw socket, then never read or answer again."""
+    from websockets.client import ClientProtocol
+    from websockets.uri import parse_uri
+
+    protocol = ClientProtocol(parse_uri(ws_url))
+    host, port = ws_url.removeprefix("ws://").split("/")[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    protocol.send_request(protocol.connect())
+    writer.write(b"".join(protocol.data_to_send()))
+    while protocol.handshake_exc is None and not protocol.events_received():
+        protocol.receive_data(await reader.read(4096))
+    assert protocol.handshake_exc is None
+    protocol.send_binary(msgpack.packb({"type": "join", "token": token, "name": name}))
+    writer.write(b"".join(protocol.data_to_send()))
+    await writer.drain()
+    return writer

@@ -48,6 +48,9 @@ class Settings:
     idle_seconds: float = 30.0
     send_queue: int = 2048
     join_timeout: float = 10.0
+    # Every this many seconds each websocket is pinged; one that sent nothing
+    # (no pong either) by the next round is dropped as dead.
+    ping_interval: float = 20.0
     client_dir: Path = field(default_factory=default_client_dir)
 
     @classmethod

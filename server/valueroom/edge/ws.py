@@ -38,6 +38,11 @@ closed) carries its room and member (see :mod:`valueroom.logs`). The
 websocket protocol's own lines are kept below WARNING: at DEBUG it would dump
 frames, which may hold a party's private figures.
 
+Keepalive: every ``ping_interval`` (20 s) one timer pings every open
+connection; one that sent nothing since the previous round, not even a pong,
+is dropped and leaves its room, so a peer that vanished without closing does
+not stay present for good.
+
 Sending never blocks the room: frames queued for a connection during one turn
 of the event loop leave together at the end of it, as one batch message (an
 array of up to 64 frames) when there are several. While the peer does not
@@ -114,6 +119,9 @@ class Edge:
         self.registry: Registry | None = None
         self.max_size = limit("max_frame_bytes")
         self._dirty: list[RoomSocket] = []
+        # Open connections, for the keepalive round (one timer for all of them).
+        self._open: set[RoomSocket] = set()
+        self._keepalive: asyncio.TimerHandle | None = None
 
     def protocol(self, *, server_state: Any = None, **_: Any) -> RoomSocket:
         """Make the protocol of one upgraded connection (uvicorn's ``ws`` class).
@@ -133,6 +141,28 @@ class Edge:
         dirty, self._dirty = self._dirty, []
         for socket in dirty:
             socket.flush()
+
+    def opened(self, socket: RoomSocket) -> None:
+        self._open.add(socket)
+        if self._keepalive is None:
+            loop = asyncio.get_running_loop()
+            self._keepalive = loop.call_later(self.settings.ping_interval, self._ping_all)
+
+    def closed(self, socket: RoomSocket) -> None:
+        self._open.discard(socket)
+
+    def _ping_all(self) -> None:
+        """Drop the connections that sent nothing since the last round; ping the others.
+
+        A peer that vanished without closing (a laptop lid, a dead network)
+        would otherwise stay a member, shown as present, until TCP gives up.
+        """
+        self._keepalive = None
+        for socket in list(self._open):
+            socket.keepalive()
+        if self._open:
+            loop = asyncio.get_running_loop()
+            self._keepalive = loop.call_later(self.settings.ping_interval, self._ping_all)
 
 
 class RoomSocket(asyncio.Protocol):
@@ -158,6 +188,7 @@ class RoomSocket(asyncio.Protocol):
         self._writable = True
         self._close: tuple[int, str] | None = None  # a close to send once the queue is out
         self._closing = False  # nothing more is read or queued
+        self._heard = True  # something arrived since the last keepalive round
         self._join_timer: asyncio.TimerHandle | None = None
         self._close_timer: asyncio.TimerHandle | None = None
         self._joining: asyncio.Task[None] | None = None
@@ -178,6 +209,7 @@ class RoomSocket(asyncio.Protocol):
         return None  # let the transport close
 
     def _received(self, data: bytes | None) -> None:
+        self._heard = True
         if data is None:
             self.ws.receive_eof()
         else:
@@ -210,7 +242,21 @@ class RoomSocket(asyncio.Protocol):
         if self._connections is not None:
             self._connections.discard(self)
         if self._opened:
+            self.edge.closed(self)
             self._log_close()
+
+    def keepalive(self) -> None:
+        """One keepalive round: drop a peer that sent nothing since the last one, else ping."""
+        if self.transport is None or self.ws.state is not State.OPEN:
+            return
+        if not self._heard:
+            log.info("dropping a connection that answered no ping")
+            self._context.run(self._leave)
+            self.transport.abort()
+            return
+        self._heard = False
+        self.ws.send_ping(b"")
+        self._write_out()
 
     def _log_close(self) -> None:
         ws = self.ws
@@ -247,6 +293,7 @@ class RoomSocket(asyncio.Protocol):
         ws.send_response(response)
         if ws.state is State.OPEN:
             self._opened = True
+            self.edge.opened(self)
             loop = asyncio.get_running_loop()
             self._join_timer = loop.call_later(self.edge.settings.join_timeout, self._no_join)
 
@@ -398,6 +445,10 @@ class RoomSocket(asyncio.Protocol):
             return
         self._close = (code, reason)
         self._schedule()
+        if not self._writable and self._close_timer is None:
+            # The peer is not reading: the close frame may never get out.
+            loop = asyncio.get_running_loop()
+            self._close_timer = loop.call_later(STALLED_CLOSE_TIMEOUT, self._abort)
 
     def _schedule(self) -> None:
         if not self._queued:
