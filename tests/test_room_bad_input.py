@@ -295,3 +295,11 @@ async def test_flood_of_bad_frames_does_not_stall_the_room(scene: Scene) -> None
         lambda f: sum(x["type"] == "error" for x in scene.attacker.frames) >= 500
     )
     await assert_unharmed(scene, before)
+
+
+def test_every_client_frame_type_of_the_schema_has_a_handler_at_the_edge() -> None:
+    import shared_schema
+    from valueroom.edge import ws
+
+    joined = set(ws._JOINED_HANDLERS)
+    assert joined == set(shared_schema.load()["client"])

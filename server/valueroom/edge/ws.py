@@ -57,6 +57,7 @@ import contextlib
 import contextvars
 import logging
 from collections import deque
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -355,12 +356,24 @@ class RoomSocket(asyncio.Protocol):
                 self._start_join(frame)
             else:
                 self.error("not_joined", "send a join frame first", op)
-        elif kind == "cmd":
-            room.submit(member, frame["op"], frame["name"], frame["args"])
-        elif kind == "presence":
-            room.set_editing(member, frame["editing"])
-        else:
-            self.error("already_joined", "this connection has already joined")
+            return
+        handler = _JOINED_HANDLERS.get(kind)
+        if handler is None:  # a frame type the schema has and this edge does not
+            log.error("no handler for %r frames", kind)
+            self.error("internal_error", "this frame type is not served", op)
+            return
+        handler(self, room, member, frame)
+
+    # One handler per frame type of a joined connection (see _JOINED_HANDLERS).
+
+    def _on_cmd(self, room: LiveRoom, member: Member, frame: dict[str, Any]) -> None:
+        room.submit(member, frame["op"], frame["name"], frame["args"])
+
+    def _on_presence(self, room: LiveRoom, member: Member, frame: dict[str, Any]) -> None:
+        room.set_editing(member, frame["editing"])
+
+    def _on_join_again(self, room: LiveRoom, member: Member, frame: dict[str, Any]) -> None:
+        self.error("already_joined", "this connection has already joined")
 
     def error(self, code: str, message: str, op: object = None) -> None:
         self.push(frames.error(op, code, message))
@@ -520,3 +533,10 @@ class RoomSocket(asyncio.Protocol):
             self._write_out(stalled=True)
         elif self.transport is not None:
             self.transport.close()
+
+
+_JOINED_HANDLERS: dict[str, Callable[[RoomSocket, LiveRoom, Member, dict[str, Any]], None]] = {
+    "cmd": RoomSocket._on_cmd,
+    "presence": RoomSocket._on_presence,
+    "join": RoomSocket._on_join_again,
+}
