@@ -57,6 +57,7 @@ STATS = {
     "caucus": 0,
     "accesses": 0,
     "log_records": 0,
+    "history": 0,
 }
 
 PARTIES = ("buyer", "seller")
@@ -117,6 +118,17 @@ steps = st.one_of(
         st.sampled_from(("open", "post", "post", "close")),
     ),
     st.tuples(st.just("cross"), parties, items),
+    # A connection asks for a slice of its history: (who, from %, to %, past the head?)
+    *[
+        st.tuples(
+            st.just("history"),
+            st.integers(0, 7),
+            st.integers(0, 100),
+            st.integers(0, 100),
+            st.booleans(),
+        )
+    ]
+    * 3,
 )
 
 
@@ -284,6 +296,32 @@ class Model:
         return {"lines": lines, "total": total, "excluded": excluded}
 
 
+def flat(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The frames with every history page replaced by the page and then its events."""
+    out: list[dict[str, Any]] = []
+    for frame in frames:
+        if frame["type"] == "history":
+            out.append({**frame, "events": []})
+            out.extend(frame["events"])
+        else:
+            out.append(frame)
+    return out
+
+
+def assert_history_as_live(conn: Connection) -> None:
+    """Every history event equals the live frame of the same number (when both arrived)."""
+    live = {f["seq"]: f for f in conn.client.frames if f["type"] == "event"}
+    for frame in conn.client.frames:
+        if frame["type"] != "history":
+            continue
+        numbers = [e["seq"] for e in frame["events"]]
+        assert numbers == list(range(frame["from"], frame["to"] + 1))
+        STATS["history"] += len(numbers)
+        for event in frame["events"]:
+            if event["seq"] in live:
+                assert event == live[event["seq"]], (conn.role, event["seq"])
+
+
 def public_ints(frame: dict[str, Any]) -> set[int]:
     """Figures a frame makes public: a reveal, a revision, or a snapshot holding them."""
     found: set[int] = set()
@@ -324,7 +362,7 @@ def without_seals(frame: dict[str, Any], model: Model) -> Any:
 def assert_no_leak(conn: Connection, model: Model) -> None:
     outsiders_of = [p for p in PARTIES if p != conn.role]
     public: set[int] = set()
-    for frame in conn.client.frames:
+    for frame in flat(conn.client.frames):
         public |= public_ints(frame)
         inspected = without_seals(frame, model) if conn.role == "neutral" else frame
         for party in outsiders_of:
@@ -372,10 +410,26 @@ def receipts(conn: Connection) -> list[tuple[str, str, str, int, str]]:
                         found.append((conn.name, item_id, party, seal["version"], "welcome"))
         elif frame["type"] == "split":
             how = "live"  # the split frame ends a resume's catch-up
+        elif frame["type"] == "history":
+            for event in frame["events"]:
+                if event["name"] == "seal.shared":
+                    d = event["data"]
+                    found.append((conn.name, d["item_id"], d["party"], d["version"], "history"))
         elif frame["type"] == "event" and frame["name"] == "seal.shared":
             d = frame["data"]
             found.append((conn.name, d["item_id"], d["party"], d["version"], how))
     return found
+
+
+async def read_history(client: WsClient, log_id: str) -> None:
+    """Ask for history pages from 1 up to what the connection has seen."""
+    first, head = 1, client.last_seq
+    while first <= head:
+        start = len(client.frames)
+        await client.send({"type": "history", "log_id": log_id, "from": first, "to": head})
+        page = await client.wait_for(lambda f: f["type"] in ("history", "error"), start=start)
+        assert page["type"] == "history", page
+        first = page["to"] + 1
 
 
 class Records(logging.Handler):
@@ -549,6 +603,29 @@ async def _play(store_url: str, program: list[tuple[Any, ...]], records: Records
                     assert fresh.client.welcome["resumed"] is True
                     if actors[old.role] is old:
                         actors[old.role] = fresh
+                elif kind == "history":
+                    _, index, low, high, beyond = step
+                    live = [c for c in conns if c.client.closed is None]
+                    asker = live[index % len(live)].client
+                    head = asker.last_seq
+                    first = 1 + (head - 1) * low // 100
+                    last = head + 1 + high if beyond else first + (head - first) * high // 100
+                    start = len(asker.frames)
+                    request = {"from": first, "to": last, "log_id": room["log_id"]}
+                    await asker.send({"type": "history", **request})
+                    answer = await asker.wait_for(
+                        lambda f: (
+                            f["type"] == "history"
+                            or (f["type"] == "error" and str(f["reason"]).startswith("history."))
+                        ),
+                        start=start,
+                    )
+                    if beyond:
+                        assert answer["reason"] == "history.beyond_head", answer
+                    else:
+                        assert answer["type"] == "history", answer
+                        assert answer["from"] == first
+                        assert answer["to"] == min(last, first + 63)
                 elif kind == "edit":
                     _, item, title = step
                     await actors["seller"].client.call(
@@ -563,9 +640,14 @@ async def _play(store_url: str, program: list[tuple[Any, ...]], records: Records
             # A late neutral: its welcome snapshot hands it every seal there is.
             await connect("neutral")
             await settle(conns)
+            # Every connection reads its whole history, page by page.
+            for conn in conns:
+                await read_history(conn.client, room["log_id"])
+            await settle(conns)
             observed: Counter[tuple[str, str, str, int, str]] = Counter()
             for conn in conns + closed:
                 assert_no_leak(conn, model)
+                assert_history_as_live(conn)
                 if conn.role == "neutral":
                     observed.update(receipts(conn))
                 STATS["connections"] += 1

@@ -227,6 +227,13 @@ export function createValidator(schema) {
     checkServerFrame(frame) {
       const kind = dispatch(server, frame, "server frame");
       if (kind === "event") events[frame.name](frame.data, "data");
+      if (kind === "history") {
+        for (const event of frame.events) {
+          if (this.checkServerFrame(event) !== "event") {
+            throw new SchemaViolation("events", "a history page holds event frames");
+          }
+        }
+      }
       return kind;
     },
     /**

@@ -1,4 +1,9 @@
-"""``valueroom serve``: run the app under uvicorn (uvloop, httptools) with valueroom's websocket edge."""
+"""``valueroom serve``: run the app under uvicorn (uvloop, httptools) with valueroom's websocket edge.
+
+``valueroom verify ROOM --store URL``: check a room's hash chain end to end
+(see ``valueroom.store.chain``); exit 0 when it holds, 1 at the first event
+where it breaks (named), 2 when there is no such room.
+"""
 
 from __future__ import annotations
 
@@ -72,12 +77,47 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
         choices=logs.FORMATS,
         help="text lines, or one JSON object per line (default text)",
     )
+    verify = commands.add_parser("verify", help="check a room's hash chain in the store")
+    verify.add_argument("room", help="the room id")
+    verify.add_argument(
+        "--store",
+        default=defaults.store_url,
+        help=f"event store URL, as for serve (default {defaults.store_url})",
+    )
     return parser
+
+
+def verify(room_id: str, store_url: str) -> int:
+    """Check one room's chain; print the verdict; return the exit code."""
+    import asyncio
+
+    from valueroom.rooms.history import verify_room
+    from valueroom.store import open_store
+
+    async def run() -> int:
+        store = open_store(store_url)
+        await store.open()
+        try:
+            verdict = await verify_room(store, room_id)
+        finally:
+            await store.close()
+        if verdict is None:
+            print(f"no room {room_id} in {store_url}", file=sys.stderr)
+            return 2
+        if verdict.broken is not None:
+            print(f"room {room_id}: chain broken at {verdict.broken}")
+            return 1
+        print(f"room {room_id}: {verdict.events} events, chain intact, head {verdict.head.hex()}")
+        return 0
+
+    return asyncio.run(run())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     defaults = Settings.from_env()
     args = _parser(defaults).parse_args(argv)
+    if args.command == "verify":
+        return verify(args.room, args.store)
     settings = dataclasses.replace(
         defaults,
         host=args.host,

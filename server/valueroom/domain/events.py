@@ -35,7 +35,14 @@ class Draft:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """An appended event. ``seq`` is the room's total order, starting at 1."""
+    """An appended event. ``seq`` is the room's total order, starting at 1.
+
+    ``salt``, ``leaf`` and ``chain`` are its tamper evidence (see
+    :mod:`valueroom.store.chain`): set by the room's writer just before the
+    append, ``None`` on an event not yet chained. ``salt`` (32 random bytes, only
+    on events not every role sees) never leaves the server except to an audience
+    that may see the event.
+    """
 
     seq: int
     at: int
@@ -44,3 +51,6 @@ class Event:
     vis: int
     name: str
     data: dict[str, Any]
+    salt: bytes | None = None
+    leaf: bytes | None = None
+    chain: bytes | None = None

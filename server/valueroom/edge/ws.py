@@ -78,7 +78,7 @@ from valueroom.protocol.schema import (
     check_command_args,
     limit,
 )
-from valueroom.rooms import invites
+from valueroom.rooms import history, invites
 from valueroom.rooms.live import LiveRoom, Member, RoomClosed
 from valueroom.rooms.registry import Registry
 from valueroom.store.base import StoreError
@@ -194,6 +194,8 @@ class RoomSocket(asyncio.Protocol):
         self._close_timer: asyncio.TimerHandle | None = None
         self._joining: asyncio.Task[None] | None = None
         self._held: deque[Frame] = deque()  # frames that arrived during the join
+        # The one history request this connection may have in flight.
+        self._history: asyncio.Task[None] | None = None
 
     # -- asyncio callbacks ------------------------------------------------------
 
@@ -372,6 +374,46 @@ class RoomSocket(asyncio.Protocol):
     def _on_presence(self, room: LiveRoom, member: Member, frame: dict[str, Any]) -> None:
         room.set_editing(member, frame["editing"])
 
+    def _on_history(self, room: LiveRoom, member: Member, frame: dict[str, Any]) -> None:
+        """One page of the role's history, read from the store (see rooms/history.py).
+
+        One request per connection at a time: a second one before the first
+        is answered gets ``limit_reached`` (``history.in_flight``), so a flood
+        costs its sender only errors and never queues reads for anyone else.
+        """
+        if self._history is not None:
+            self.push(
+                frames.error(
+                    None,
+                    "limit_reached",
+                    "one history request at a time",
+                    reason="history.in_flight",
+                )
+            )
+            return
+        loop = asyncio.get_running_loop()
+        self._history = loop.create_task(
+            self._serve_history(room, member, frame), context=self._context
+        )
+
+    async def _serve_history(self, room: LiveRoom, member: Member, frame: dict[str, Any]) -> None:
+        try:
+            index = history.index_for(room, room.record)
+            answer, events = await history.page(
+                room.store, index, member.role, frame["log_id"], frame["from"], frame["to"]
+            )
+        except history.HistoryRefused as exc:
+            self.push(frames.domain_error(None, exc))
+        except StoreError as exc:
+            log.error("history read failed, answered unavailable: %s", exc)
+            self.error("unavailable", "the history cannot be read right now; try again")
+        else:
+            if self.member is member:
+                self.push(answer)
+                room.handed(member, events, "history")
+        finally:
+            self._history = None
+
     def _on_join_again(self, room: LiveRoom, member: Member, frame: dict[str, Any]) -> None:
         self.error("already_joined", "this connection has already joined")
 
@@ -538,5 +580,6 @@ class RoomSocket(asyncio.Protocol):
 _JOINED_HANDLERS: dict[str, Callable[[RoomSocket, LiveRoom, Member, dict[str, Any]], None]] = {
     "cmd": RoomSocket._on_cmd,
     "presence": RoomSocket._on_presence,
+    "history": RoomSocket._on_history,
     "join": RoomSocket._on_join_again,
 }

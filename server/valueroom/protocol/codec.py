@@ -14,7 +14,15 @@ import msgpack
 
 from valueroom.protocol.schema import limit
 
-__all__ = ["MAX_BATCH", "FrameDecodeError", "decode", "decode_trusted", "encode", "encode_batch"]
+__all__ = [
+    "MAX_BATCH",
+    "FrameDecodeError",
+    "decode",
+    "decode_trusted",
+    "encode",
+    "encode_batch",
+    "encode_with_raw_list",
+]
 
 _MAX = limit("max_frame_bytes")
 MAX_BATCH = limit("max_batch_frames")
@@ -48,6 +56,29 @@ def encode_batch(frames: Sequence[bytes]) -> bytes:
         raise ValueError(f"a batch holds 1 to {MAX_BATCH} frames, not {count}")
     header = bytes([0x90 | count]) if count < 16 else b"\xdc" + count.to_bytes(2, "big")
     return header + b"".join(frames)
+
+
+def _array_header(count: int) -> bytes:
+    if count < 16:
+        return bytes([0x90 | count])
+    if count < 1 << 16:
+        return b"\xdc" + count.to_bytes(2, "big")
+    return b"\xdd" + count.to_bytes(4, "big")
+
+
+def encode_with_raw_list(frame: dict[str, Any], key: str, items: Sequence[bytes]) -> bytes:
+    """``frame`` plus ``key``: an array of already-encoded values, which are not re-encoded."""
+    count = len(frame) + 1
+    if count >= 16:
+        raise ValueError("a frame with a raw list has at most 15 keys")
+    parts = [bytes([0x80 | count])]
+    for name, value in frame.items():
+        parts.append(encode(name))
+        parts.append(encode(value))
+    parts.append(encode(key))
+    parts.append(_array_header(len(items)))
+    parts.extend(items)
+    return b"".join(parts)
 
 
 def decode(data: bytes) -> Any:

@@ -13,14 +13,14 @@ could count the sender's private commands from its gaps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from valueroom.domain.errors import DomainError
 from valueroom.domain.events import Actor, Event
 from valueroom.domain.split import Split
 from valueroom.domain.split import to_wire as split_to_wire
-from valueroom.protocol.codec import encode
+from valueroom.protocol.codec import encode, encode_with_raw_list
 from valueroom.protocol.schema import SchemaViolation, check_op_id
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "domain_error",
     "error",
     "event",
+    "history",
     "presence",
     "schema_error",
     "split",
@@ -57,6 +58,37 @@ def event(ev: Event, role: str, seq: int) -> bytes:
             "name": ev.name,
             "data": ev.data,
         }
+    )
+
+
+def history(
+    *,
+    log_id: str,
+    first: int,
+    last: int,
+    head: int,
+    events: Sequence[bytes],
+    proofs: Sequence[tuple[bytes | None, bytes]],
+) -> bytes:
+    """A page of a role's history: ``events`` are :func:`event` frames, already encoded.
+
+    ``proofs[i]`` is the salt (None for a public event) and the role's chain
+    hash of ``events[i]``, as lowercase hex.
+    """
+    return encode_with_raw_list(
+        {
+            "type": "history",
+            "log_id": log_id,
+            "from": first,
+            "to": last,
+            "head": head,
+            "proofs": [
+                {"salt": None if salt is None else salt.hex(), "chain": chain.hex()}
+                for salt, chain in proofs
+            ],
+        },
+        "events",
+        events,
     )
 
 

@@ -320,6 +320,10 @@ def check_server_frame(frame: Any) -> str:
     kind = _dispatch(_SERVER, frame, "server frame")
     if kind == "event":
         check_event_data(frame["name"], frame["data"])
+    elif kind == "history":
+        for event in frame["events"]:
+            if check_server_frame(event) != "event":
+                raise SchemaViolation("events", "a history page holds event frames", "schema.type")
     return kind
 
 

@@ -51,6 +51,7 @@ from valueroom.domain.views import SPLIT_EVENTS, preview_split, shared_split
 from valueroom.domain.visibility import NEUTRAL, ROLES, bit, is_party
 from valueroom.protocol import frames
 from valueroom.rooms.presence import SharedPresence
+from valueroom.store import chain
 from valueroom.store.base import Conflict, RoomRecord, Store, StoreError
 
 __all__ = ["LiveRoom", "Member", "Outbox", "RoomClosed"]
@@ -147,6 +148,9 @@ class LiveRoom:
         # sees, so that a role's event number n is ``_seen[role][n - 1]``.
         self._events: list[Event] = []
         self._seen: dict[str, list[Event]] = {role: [] for role in ROLES}
+        # The hash of the last committed event (store/chain.py): new events
+        # are chained after it just before they are appended.
+        self.chain_head: bytes = chain.genesis(record.log_id)
         # The split frame each role last received, so an unchanged one is not sent.
         self._split_sent: dict[str, bytes] = {}
         self._commands: deque[_Command] = deque()
@@ -241,6 +245,18 @@ class LiveRoom:
             member.editing = item_id
             self._broadcast_presence()
 
+    def handed(self, member: Member, events: list[Event], how: str) -> None:
+        """``member`` was sent ``events`` outside fan-out (a history page).
+
+        A neutral handed a party's figures under seal this way is recorded in
+        the access log like any other way (``how``: ``history``).
+        """
+        if member.id not in self.members:
+            return
+        for event in events:
+            if event.vis & NEUTRAL:
+                self._accessed(member, sealed_in_event(event), how)
+
     # -- the writer task ---------------------------------------------------
 
     def _wake(self, seq: int) -> None:
@@ -309,6 +325,8 @@ class LiveRoom:
 
     def _record(self, event: Event, numbers: dict[str, int]) -> None:
         self._events.append(event)
+        if event.chain is not None:
+            self.chain_head = event.chain
         for role in numbers:
             self._seen[role].append(event)
 
@@ -320,7 +338,10 @@ class LiveRoom:
                     await self._catch_up()
             base = self.state.seq
             decided, replies = self._decide(batch, base)
-            events = [event for event, _ in decided]
+            events = chain.stamp(self.chain_head, [event for event, _ in decided])
+            decided = [
+                (event, numbers) for event, (_, numbers) in zip(events, decided, strict=True)
+            ]
             if not events:
                 self._reply(replies)
                 return

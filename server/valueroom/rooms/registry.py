@@ -21,6 +21,7 @@ from valueroom.domain.rules import Rules
 from valueroom.domain.visibility import PARTIES, ROLES
 from valueroom.rooms import invites
 from valueroom.rooms.live import LiveRoom, Member, RoomClosed
+from valueroom.store import chain
 from valueroom.store.base import RoomRecord, Store
 
 __all__ = ["CreatedRoom", "Registry"]
@@ -63,9 +64,10 @@ class Registry:
             secret_hashes={invite.role: invite.digest for invite in minted},
         )
         drafts = create_room(room_id, title, buyer_org, seller_org, currency, neutral)
-        first: Sequence[Event] = [
-            Event(i, now, None, None, d.vis, d.name, d.data) for i, d in enumerate(drafts, 1)
-        ]
+        first: Sequence[Event] = chain.stamp(
+            chain.genesis(record.log_id),
+            [Event(i, now, None, None, d.vis, d.name, d.data) for i, d in enumerate(drafts, 1)],
+        )
         await self.store.create_room(record, first)
         with logs.bound(room=room_id, member=None):
             log.info("room created (%s)", "with a neutral" if neutral else "two parties")

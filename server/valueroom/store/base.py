@@ -9,7 +9,9 @@ against each one):
   can never both append sequence number *n*.
 * Once ``append`` returns, the events survive a restart of the process.
 * ``read(room, after)`` returns every event with ``seq > after``, in order,
-  with no gaps.
+  with no gaps; ``read_range(room, after, until)`` the same up to ``until``.
+* Events come back exactly as appended, their chain fields (``salt``,
+  ``leaf``, ``chain``: see :mod:`valueroom.store.chain`) included.
 * ``subscribe`` calls ``wake(seq)`` after the log of that room grew to
   ``seq``, in this process or another one sharing the store. A wake is only a
   hint: the room reads the log to learn what happened, so a lost or repeated
@@ -98,6 +100,13 @@ class Store(ABC):
     @abstractmethod
     async def read(self, room_id: str, after: int = 0) -> list[Event]: ...
 
+    async def read_range(self, room_id: str, after: int, until: int) -> list[Event]:
+        """Every event with ``after < seq <= until``, in order (history pages read this).
+
+        Adapters override it to read only that slice; this fallback reads the tail.
+        """
+        return [event for event in await self.read(room_id, after) if event.seq <= until]
+
     @abstractmethod
     async def subscribe(self, room_id: str, wake: Wake) -> None: ...
 
@@ -120,17 +129,22 @@ class Store(ABC):
 def pack_event(event: Event) -> bytes:
     """The stored form of an event: a msgpack map of all its fields (never sent as is)."""
     actor = None if event.actor is None else {"role": event.actor.role, "name": event.actor.name}
-    return encode(
-        {
-            "seq": event.seq,
-            "at": event.at,
-            "actor": actor,
-            "op": event.op,
-            "vis": event.vis,
-            "name": event.name,
-            "data": event.data,
-        }
-    )
+    record = {
+        "seq": event.seq,
+        "at": event.at,
+        "actor": actor,
+        "op": event.op,
+        "vis": event.vis,
+        "name": event.name,
+        "data": event.data,
+    }
+    # The chain fields are stored only once set, so events logged before the
+    # chain existed read back unchanged (and ``verify`` names them).
+    for key in ("salt", "leaf", "chain"):
+        value = getattr(event, key)
+        if value is not None:
+            record[key] = value
+    return encode(record)
 
 
 def unpack_event(data: bytes) -> Event:
@@ -145,6 +159,9 @@ def unpack_event(data: bytes) -> Event:
         vis=record["vis"],
         name=record["name"],
         data=record["data"],
+        salt=record.get("salt"),
+        leaf=record.get("leaf"),
+        chain=record.get("chain"),
     )
 
 

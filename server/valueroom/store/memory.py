@@ -99,6 +99,10 @@ class MemoryStore(Store):
         log = self._logs().logs.get(room_id, [])
         return [unpack_event(body) for body in log[after:]]
 
+    async def read_range(self, room_id: str, after: int, until: int) -> list[Event]:
+        log = self._logs().logs.get(room_id, [])
+        return [unpack_event(body) for body in log[max(after, 0) : max(until, 0)]]
+
     async def subscribe(self, room_id: str, wake: Wake) -> None:
         self._watchers.setdefault(room_id, []).append(wake)
 

@@ -451,6 +451,22 @@ class RedisStore(Store):
                 return events
             start = _entry_seq(page[-1][0]) + 1
 
+    async def read_range(self, room_id: str, after: int, until: int) -> list[Event]:
+        """Every event with ``after < seq <= until`` (one XRANGE per ``page_size``)."""
+        client = self._client()
+        key = _log_key(room_id)
+        events: list[Event] = []
+        start = after + 1
+        while start <= until:
+            with _translated(f"reading the log of room {room_id}"):
+                raw = await client.xrange(key, f"0-{start}", f"0-{until}", count=self.page_size)
+            page = cast(list[tuple[bytes, dict[bytes, bytes]]], raw)
+            events.extend(unpack_event(fields[_FIELD]) for _, fields in page)
+            if len(page) < self.page_size:
+                break
+            start = _entry_seq(page[-1][0]) + 1
+        return events
+
     async def notify(self, room_id: str, payload: bytes) -> None:
         """Publish an ephemeral notice on the room's channel (every subscriber gets it)."""
         with _translated(self._publish):

@@ -223,6 +223,19 @@ class SQLiteStore(Store):
 
         return [unpack_event(body) for body in await self._run(read)]
 
+    async def read_range(self, room_id: str, after: int, until: int) -> list[Event]:
+        def read(db: sqlite3.Connection) -> list[bytes]:
+            return [
+                body
+                for (body,) in db.execute(
+                    "SELECT body FROM events WHERE room_id = ? AND seq > ? AND seq <= ?"
+                    " ORDER BY seq",
+                    (room_id, after, until),
+                )
+            ]
+
+        return [unpack_event(body) for body in await self._run(read)]
+
     async def subscribe(self, room_id: str, wake: Wake) -> None:
         self._watchers.setdefault(room_id, []).append(wake)
 

@@ -52,7 +52,7 @@ __all__ = [
     "sealed_in_view",
 ]
 
-ACCESS_WAYS: Final = ("live", "welcome", "resume")
+ACCESS_WAYS: Final = ("live", "welcome", "resume", "history")
 
 Sealed = tuple[str, str, int]
 """(item id, party, version) of sealed figures someone received."""
