@@ -19,7 +19,7 @@ import redis.asyncio
 
 from tests.timing import timeout
 from valueroom.domain.events import Actor, Event
-from valueroom.store import Conflict, RoomRecord, Store, StoreError, UnknownRoom, open_store
+from valueroom.store import Conflict, RoomRecord, Store, StoreError, UnknownRoom, chain, open_store
 from valueroom.store.redis import CLUSTER_SCHEMES, RedisStore
 
 WAIT = timeout(5)
@@ -292,6 +292,32 @@ async def test_store_events_round_trip_exactly(store: Store) -> None:
     await store.append(ROOM, 1, [rich, anonymous])
 
     assert await store.read(ROOM, 1) == [rich, anonymous]
+
+
+async def test_store_keeps_each_events_chain_fields(store: Store) -> None:
+    await room_with(store, 1)
+    head = (await store.read(ROOM))[0].chain or chain.genesis(record().log_id)
+    mine = Event(seq=2, at=5, actor=BUYER, op="o", vis=1, name="figures.registered", data={})
+    public = event(3)
+    stamped = chain.stamp(head, [mine, public])
+    await store.append(ROOM, 1, stamped)
+
+    back = await store.read(ROOM, 1)
+    assert back == stamped
+    assert back[0].salt is not None
+    assert len(back[0].salt) == 32
+    assert back[1].salt is None
+    assert back[1].chain == chain.link(back[0].chain or b"", back[1].leaf or b"")
+
+
+async def test_store_reads_a_range_of_the_log(store: Store) -> None:
+    await room_with(store, 300)
+    assert [e.seq for e in await store.read_range(ROOM, 10, 20)] == list(range(11, 21))
+    assert [e.seq for e in await store.read_range(ROOM, 0, 300)] == list(range(1, 301))
+    assert [e.seq for e in await store.read_range(ROOM, 290, 500)] == list(range(291, 301))
+    assert await store.read_range(ROOM, 20, 20) == []
+    assert await store.read_range(ROOM, 20, 10) == []
+    assert await store.read_range("no-such-room", 0, 10) == []
 
 
 # --- Durability -------------------------------------------------------------
