@@ -54,6 +54,9 @@ export class Session {
     // Per item: the last refusal of a figures.set / consent.set, shown next to the field.
     /** @type {Map<string, Record<string, any>>} */
     this.fieldErrors = new Map();
+    // The one history request this seat may have in flight (the server allows one).
+    /** @type {{resolve: (frame: any) => void, reject: (error: any) => void} | null} */
+    this.historyWait = null;
     /** @type {Set<() => void>} */
     this.listeners = new Set();
     /** @type {Set<(error: Record<string, any>) => void>} */
@@ -271,6 +274,23 @@ export class Session {
     if (this.connection.ready) this.connection.send({ type: "presence", editing: itemId });
   }
 
+  /**
+   * Ask for one page of this role's history (events from..to in its own
+   * numbering); resolves with the `history` frame, rejects with the error frame.
+   * @returns {Promise<any>}
+   */
+  requestHistory(from, to) {
+    if (this.historyWait !== null) return Promise.reject(new Error("history.in_flight"));
+    return new Promise((resolve, reject) => {
+      this.historyWait = { resolve, reject };
+      const frame = { type: "history", log_id: this.logId ?? "", from, to };
+      if (!this.connection.ready || !this.connection.send(frame)) {
+        this.historyWait = null;
+        reject(new Error("offline"));
+      }
+    });
+  }
+
   // -- connection control (also the debug hooks) ---------------------------
 
   disconnect({ hold = false } = {}) {
@@ -296,6 +316,9 @@ export class Session {
   }
 
   on_welcome(frame) {
+    // A reconnect loses an unanswered history request: its caller may ask again.
+    this.historyWait?.reject(new Error("offline"));
+    this.historyWait = null;
     if (frame.resumed) {
       // The missed events follow; the split frame marks the end of the replay.
       this.resumeTo = frame.seq;
@@ -328,7 +351,19 @@ export class Session {
     this.pending.take(frame.op);
   }
 
+  on_history(frame) {
+    const wait = this.historyWait;
+    this.historyWait = null;
+    wait?.resolve(frame);
+  }
+
   on_error(frame) {
+    if (frame.reason?.startsWith("history.") && this.historyWait !== null) {
+      const wait = this.historyWait;
+      this.historyWait = null;
+      wait.reject(frame);
+      return;
+    }
     const op = frame.op === null ? undefined : this.pending.take(frame.op);
     if (op && (op.name === "figures.set" || op.name === "consent.set")) {
       this.fieldErrors.set(op.args.item_id, { ...frame, name: op.name });

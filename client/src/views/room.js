@@ -1,7 +1,7 @@
 // The room page: header, agenda, split; re-rendered (batched) on every change.
 
 import { h } from "../dom.js";
-import { onLangChange } from "../i18n.js";
+import { onLangChange, tr } from "../i18n.js";
 import { ConnState } from "../connection.js";
 import { Session } from "../session.js";
 import { AgendaView } from "./agenda.js";
@@ -10,6 +10,7 @@ import { RoomHeader } from "./header.js";
 import { showInvalidLink } from "./joinform.js";
 import { ModerationBar, NotesView } from "./moderation.js";
 import { PhaseView } from "./phase.js";
+import { ReplayView } from "./replay.js";
 import { SealDesk } from "./seal.js";
 import { SplitView } from "./split.js";
 import { errorToast } from "./toast.js";
@@ -25,10 +26,29 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
   const caucus = new CaucusView(session);
   const desk = new SealDesk(session);
   const views = [phase, moderation, agenda, notes, caucus, desk, split];
+  // Replay (also of a closed room): the live page steps aside while it is open.
+  /** @type {ReplayView | null} */
+  let replay = null;
+  const openReplay = () => {
+    if (replay !== null || !session.joinedOnce) return;
+    replay = new ReplayView(session, {
+      onClose: () => {
+        replay = null;
+        page.hidden = false;
+      },
+    });
+    page.hidden = true;
+    root.append(replay.el);
+    replay.open();
+  };
+  const replayButton = tr(
+    h("button", { type: "button", class: "btn", testid: "replay-open", on: { click: openReplay } }),
+    "replay.open",
+  );
   const page = h(
     "main",
     { class: "room", testid: "room" },
-    h("div", { class: "room-main" }, phase.el, moderation.el, agenda.el),
+    h("div", { class: "room-main" }, h("div", { class: "room-tools" }, replayButton), phase.el, moderation.el, agenda.el),
     h("aside", { class: "room-side" }, notes.el, caucus.el, desk.el, split.el),
   );
   topbar.slot.append(header.el);
