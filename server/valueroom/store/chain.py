@@ -53,7 +53,10 @@ __all__ = [
 ]
 
 TAG = "valueroom/chain/v1"
+# One encoder for every event: json.dumps with options builds a new one per call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 SALT_BYTES = 32
+_sha256 = hashlib.sha256
 
 
 def genesis(log_id: str) -> bytes:
@@ -71,8 +74,7 @@ def canonical_fields(
 ) -> bytes:
     """The canonical encoding of an event's content (see the module's docstring)."""
     body = {"actor": actor, "at": at, "data": data, "name": name, "vis": vis}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
+    return _CANONICAL.encode(body).encode("utf-8")
 
 
 def canonical(event: Event) -> bytes:
@@ -83,14 +85,14 @@ def canonical(event: Event) -> bytes:
 def leaf_of(content: bytes, vis: int, salt: bytes | None) -> bytes:
     """The leaf of an event: its hash, salted unless everyone sees it."""
     if is_public(vis):
-        return hashlib.sha256(content).digest()
+        return _sha256(content).digest()
     if salt is None or len(salt) != SALT_BYTES:
         raise ValueError("an event not every role sees needs a 32-byte salt")
-    return hashlib.sha256(salt + content).digest()
+    return _sha256(salt + content).digest()
 
 
 def link(previous: bytes, leaf: bytes) -> bytes:
-    return hashlib.sha256(previous + leaf).digest()
+    return _sha256(previous + leaf).digest()
 
 
 def new_salt() -> bytes:
