@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -224,3 +225,62 @@ def test_a_leaf_of_a_private_event_cannot_be_tested_against_a_guess() -> None:
     assert leaf != chain.leaf_of(content, 7, None)
     with pytest.raises(ValueError, match="salt"):
         chain.leaf_of(content, 1, None)
+
+
+NODE = shutil.which("node")
+REPO = Path(__file__).resolve().parents[1]
+
+AWKWARD = [
+    {"title": 'Prijs — “koper” 🏭 ä\u00e9\u0000\u001f\t\n"\\/ \u2028 \u007f'},
+    {"z": 1, "a": {"y": [True, False, None], "b": -12_000_000}, "ö": 2**53 - 1},
+    {"nested": {"list": [1, "twee", None, [], {}], "empty": ""}},
+    {},
+]
+
+
+@pytest.mark.skipif(NODE is None, reason="needs Node.js")
+def test_browser_chain_check_agrees_with_the_server(tmp_path: Path) -> None:
+    from valueroom.domain.events import Actor, Event
+    from valueroom.protocol import frames
+
+    log_id = "log-1"
+    raw = [
+        Event(n, 1_700_000_000_000 + n, Actor("buyer", "Zoë"), f"op{n}", vis, "item.edited", data)
+        for n, (vis, data) in enumerate(
+            [(7, d) for d in AWKWARD] + [(1, d) for d in AWKWARD] + [(5, AWKWARD[0])], start=1
+        )
+    ]
+    stamped = chain.stamp(chain.genesis(log_id), raw)
+    cases = []
+    for role in ("buyer", "seller", "neutral"):
+        head = chain.role_genesis(log_id, role)
+        events, proofs = [], []
+        for event in stamped:
+            if not event.vis & {"buyer": 1, "seller": 2, "neutral": 4}[role]:
+                continue
+            head = chain.link(head, event.leaf or b"")
+            events.append(msgpack.unpackb(frames.event(event, role, len(events) + 1), raw=False))
+            salt = None if event.vis == 7 else (event.salt or b"").hex()
+            proofs.append({"salt": salt, "chain": head.hex()})
+        cases.append({"log_id": log_id, "role": role, "events": events, "proofs": proofs})
+    tampered = json.loads(json.dumps(cases[0]))
+    tampered["events"][5]["data"]["z"] = 2
+    cases.append(tampered)
+    data = tmp_path / "cases.json"
+    data.write_text(json.dumps(cases, ensure_ascii=False), encoding="utf-8")
+    hooks = REPO / "client" / "test" / "support" / "register.js"
+    script = REPO / "tests" / "chain_agreement.mjs"
+    out = subprocess.run(
+        [str(NODE), "--import", hooks.as_uri(), str(script), str(data)],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    verdicts = json.loads(out.stdout)
+    for case, verdict in zip(cases[:3], verdicts[:3], strict=True):
+        assert verdict["ok"] is True, (case["role"], verdict)
+        assert verdict["checked"] == len(case["events"])
+        assert verdict["head"] == case["proofs"][-1]["chain"]
+    assert [v["checked"] for v in verdicts[:3]] == [9, 4, 5]
+    assert verdicts[3]["ok"] is False
+    assert verdicts[3]["broken"] == 6
