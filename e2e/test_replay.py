@@ -62,6 +62,10 @@ def test_each_role_replays_the_session_as_it_saw_it(
     seller.item(stock).get_by_test_id("consent").check()
     for person in (buyer, seller, neutral):
         expect(person.item(stock).get_by_test_id("revealed-value")).to_have_count(2)
+    # The replay is for afterwards too: the room is closed (read-only) first.
+    move_to_phase("closed", neutral)
+    for person in (buyer, seller):
+        expect(person.page.get_by_test_id("phase")).to_have_attribute("data-phase", "closed")
 
     moments: dict[str, dict[str, int]] = {}
     for role, person in (("buyer", buyer), ("seller", seller), ("neutral", neutral)):
@@ -72,6 +76,14 @@ def test_each_role_replays_the_session_as_it_saw_it(
             "revealed": position_of(page, "item.revealed"),
         }
         assert 0 < moments[role]["added"] < moments[role]["consented"] < moments[role]["revealed"]
+        expect(page.get_by_test_id("replay")).to_have_attribute(
+            "data-position", page.get_by_test_id("replay-status").get_attribute("data-count") or ""
+        )
+        expect(page.get_by_test_id("replay-phase")).to_have_attribute("data-phase", "closed")
+        kinds = page.get_by_test_id("replay-landmark").evaluate_all(
+            "(els) => els.map((el) => el.dataset.kind)"
+        )
+        assert kinds == ["phase", "reveal", "closed"], kinds
 
     # Moment 1: the item was just added, in preparation; nobody has figures yet.
     for role, person in (("buyer", buyer), ("seller", seller), ("neutral", neutral)):
@@ -139,6 +151,14 @@ def test_each_role_replays_the_session_as_it_saw_it(
     expect(
         page.locator('[data-testid="replay-entry"][data-kind="transparency"]').first
     ).to_be_visible()
+
+    # Play at 16 times the pace: from the first event to the last, then it stops by itself.
+    page.get_by_test_id("replay-speed").select_option("16")
+    page.get_by_test_id("replay-play").click()
+    expect(page.get_by_test_id("replay")).to_have_attribute(
+        "data-position", page.get_by_test_id("replay-status").get_attribute("data-count") or ""
+    )
+    expect(page.get_by_test_id("replay-play")).to_have_text("Play")
 
     # The neutral's page speaks Dutch.
     expect(neutral.page.get_by_test_id("replay-timeline")).to_contain_text(

@@ -230,7 +230,7 @@ def test_a_leaf_of_a_private_event_cannot_be_tested_against_a_guess() -> None:
 NODE = shutil.which("node")
 REPO = Path(__file__).resolve().parents[1]
 
-AWKWARD = [
+AWKWARD: list[dict[str, Any]] = [
     {"title": 'Prijs — “koper” 🏭 ä\u00e9\u0000\u001f\t\n"\\/ \u2028 \u007f'},
     {"z": 1, "a": {"y": [True, False, None], "b": -12_000_000}, "ö": 2**53 - 1},
     {"nested": {"list": [1, "twee", None, [], {}], "empty": ""}},
@@ -251,10 +251,11 @@ def test_browser_chain_check_agrees_with_the_server(tmp_path: Path) -> None:
         )
     ]
     stamped = chain.stamp(chain.genesis(log_id), raw)
-    cases = []
+    cases: list[dict[str, Any]] = []
     for role in ("buyer", "seller", "neutral"):
         head = chain.role_genesis(log_id, role)
-        events, proofs = [], []
+        events: list[dict[str, Any]] = []
+        proofs: list[dict[str, Any]] = []
         for event in stamped:
             if not event.vis & {"buyer": 1, "seller": 2, "neutral": 4}[role]:
                 continue
