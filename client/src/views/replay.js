@@ -159,6 +159,14 @@ export class ReplayView {
     this.seek(timeline.length);
   }
 
+  /** The page's language changed: say everything again in it. */
+  relabel() {
+    if (!this.timeline) return;
+    this.renderLandmarks();
+    this.renderEntries();
+    this.render();
+  }
+
   close() {
     this.pause();
     this.el.remove();

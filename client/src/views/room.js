@@ -90,6 +90,7 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
     header.membersKey = null;
     for (const view of views) /** @type {{key?: unknown}} */ (view).key = null;
     render();
+    replay?.relabel();
   });
   window.addEventListener("beforeunload", (event) => {
     if (session.pending.size > 0) event.preventDefault();
