@@ -196,21 +196,23 @@ async def test_the_index_scans_the_log_once_then_only_its_tail() -> None:
     events = [Event(n, n, None, None, 7 if n % 4 else 1, "item.edited", {}) for n in range(1, 201)]
     await store.create_room(record, chain.stamp(chain.genesis("log-1"), events))
     reads: list[int] = []
-    real_read = store.read
+    real_read = store.read_range
 
-    async def counted(room_id: str, after: int = 0) -> list[Event]:
+    async def counted(room_id: str, after: int, until: int) -> list[Event]:
         reads.append(after)
-        return await real_read(room_id, after)
+        return await real_read(room_id, after, until)
 
-    store.read = counted  # type: ignore[method-assign]
+    store.read_range = counted  # type: ignore[method-assign]
     index = history.Index(record)
     await history.page(store, index, "seller", "log-1", 1, 10)
     await history.page(store, index, "seller", "log-1", 11, 20)
     more = [Event(n, n, None, None, 7, "item.edited", {}) for n in range(201, 211)]
-    head = (await real_read("r1", 199))[-1].chain or b""
+    head = (await store.read("r1", 199))[-1].chain or b""
     await store.append("r1", 200, chain.stamp(head, more))
     frame, _ = await history.page(store, index, "buyer", "log-1", 205, 210)
-    assert reads == [0, 200, 200]
+    # Each index read (the tail after what it holds) is followed by the page's own read,
+    # which starts at the role-chain checkpoint before the page (192 for buyer event 205).
+    assert reads == [0, 0, 200, 0, 200, 192]
     assert [index.head(role) for role in ("buyer", "seller", "neutral")] == [210, 160, 160]
     # 4 bytes per event per role that saw it, and a 32-byte hash per 64 of them (+ r_0).
     assert index.size_bytes() == 4 * (210 + 160 + 160) + 32 * ((1 + 3) + (1 + 2) + (1 + 2))

@@ -65,6 +65,7 @@ __all__ = [
 
 PAGE = limit("max_history_page")
 CHECKPOINT = 64
+SCAN = 4096
 
 
 class HistoryRefused(DomainError):
@@ -100,10 +101,19 @@ class Index:
             self.heads[role] = start
 
     async def refresh(self, store: Store) -> None:
-        """Take in the events appended since the last refresh (one read of the tail)."""
+        """Take in the events appended since the last refresh.
+
+        The tail is read ``SCAN`` events at a time, so the first scan of a
+        long log never holds more than that many decoded events at once.
+        """
         async with self.lock:
-            for event in await store.read(self.record.room_id, self.indexed):
-                self._add(event)
+            while True:
+                start = self.indexed
+                batch = await store.read_range(self.record.room_id, start, start + SCAN)
+                for event in batch:
+                    self._add(event)
+                if len(batch) < SCAN:
+                    return
 
     def _add(self, event: Event) -> None:
         for role in ROLES:
