@@ -407,6 +407,9 @@ class RoomSocket(asyncio.Protocol):
         except StoreError as exc:
             log.error("history read failed, answered unavailable: %s", exc)
             self.error("unavailable", "the history cannot be read right now; try again")
+        except Exception:
+            log.exception("serving a history page failed; answered internal_error")
+            self.error("internal_error", "this history request failed")
         else:
             if self.member is member:
                 self.push(answer)
