@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 
 BUYER_VALUE = "987654.32"
 BUYER_SHOWN = ("987,654", "987.654", "987654")
+CAUCUS_TEXT = "Our walk-away point stays between us"
 
 
 def open_replay(person: RoomPage) -> Page:
@@ -55,6 +56,12 @@ def test_each_role_replays_the_session_as_it_saw_it(
     stock = buyer.add_item("Consignment stock", kind="measure")
     seller.expect_agenda([stock])
     move_to_phase("dividing", neutral)
+    thread = buyer.page.locator('[data-testid="caucus-thread"][data-party="buyer"]')
+    thread.get_by_test_id("caucus-toggle").click()
+    thread.get_by_test_id("caucus-text").fill(CAUCUS_TEXT)
+    thread.get_by_test_id("caucus-send").click()
+    neutral_thread = neutral.page.locator('[data-testid="caucus-thread"][data-party="buyer"]')
+    expect(neutral_thread.get_by_test_id("caucus-message")).to_contain_text(CAUCUS_TEXT)
     buyer.register_figures(stock, BUYER_VALUE, "1000")
     seller.register_figures(stock, "5000", "20000")
     buyer.item(stock).get_by_test_id("consent").check()
@@ -116,6 +123,7 @@ def test_each_role_replays_the_session_as_it_saw_it(
         scrub(seller.page, position)
         text = replay_text(seller.page)
         assert not any(shown in text for shown in BUYER_SHOWN), (position, text)
+        assert CAUCUS_TEXT not in text
 
     # Moment 3: the reveal, reached through its landmark: both sides and the split, for everyone.
     for role, person in (("buyer", buyer), ("seller", seller), ("neutral", neutral)):
@@ -130,6 +138,12 @@ def test_each_role_replays_the_session_as_it_saw_it(
     assert lines[0] == lines[1]
     assert "971,654.32" in lines[0]
     assert "500,827.16" in lines[0]
+
+    # The buyer's caucus: in the buyer's and the neutral's replay, nowhere in the seller's.
+    for person in (buyer, neutral):
+        expect(person.page.get_by_test_id("replay-message")).to_have_text([f"Anna: {CAUCUS_TEXT}"])
+    assert CAUCUS_TEXT not in replay_text(seller.page)
+    expect(seller.page.get_by_test_id("replay-message")).to_have_count(0)
 
     # Steps, the time scrubber and the filters move through the same timeline.
     page = buyer.page

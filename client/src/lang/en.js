@@ -465,4 +465,9 @@ export const en = {
   "replay.ev.split.sealed": "“{title}” entered the split under seal",
   "replay.ev.split.unsealed": "“{title}” left the split under seal",
   "seal.how.history": "in the replay",
+  "replay.sealedFigures": ({ party, version, value, cost, status }) => `Under seal, ${party} (version ${version}): value ${value}, cost ${cost} · ${status}`,
+  "replay.seal.shared": "shared",
+  "replay.seal.verified": "verified",
+  "replay.seal.disputed": "disputed",
+  "replay.seal.outdated": "outdated",
 };

@@ -467,4 +467,9 @@ export const nl = {
   "replay.ev.split.sealed": "„{title}” kwam verzegeld in de verdeling",
   "replay.ev.split.unsealed": "„{title}” ging uit de verzegelde verdeling",
   "seal.how.history": "bij het terugkijken",
+  "replay.sealedFigures": ({ party, version, value, cost, status }) => `Verzegeld, ${party} (versie ${version}): waarde ${value}, kosten ${cost} · ${status}`,
+  "replay.seal.shared": "gedeeld",
+  "replay.seal.verified": "geverifieerd",
+  "replay.seal.disputed": "betwist",
+  "replay.seal.outdated": "verouderd",
 };

@@ -80,6 +80,7 @@ export class ReplayView {
     this.actors = h("ul", { class: "replay-actors presence", testid: "replay-actors" });
     this.agenda = h("ol", { class: "replay-agenda", testid: "replay-agenda" });
     this.split = h("div", { class: "replay-split", testid: "replay-split" });
+    this.talk = h("div", { class: "replay-talk", testid: "replay-talk" });
     this.landmarks = h("ul", { class: "replay-landmarks", testid: "replay-landmarks" });
     this.filterBar = h(
       "div",
@@ -125,7 +126,7 @@ export class ReplayView {
       h(
         "div",
         { class: "replay-body" },
-        h("div", { class: "replay-room" }, this.phase, tr(h("h3"), "replay.who"), this.actors, tr(h("h3"), "replay.agenda"), this.agenda, tr(h("h3"), "replay.split"), this.split),
+        h("div", { class: "replay-room" }, this.phase, tr(h("h3"), "replay.who"), this.actors, tr(h("h3"), "replay.agenda"), this.agenda, tr(h("h3"), "replay.split"), this.split, this.talk),
         h("div", { class: "replay-side" }, tr(h("h3"), "replay.landmarks"), this.landmarks, tr(h("h3"), "replay.timeline"), this.filterBar, this.entries, this.tools),
       ),
     );
@@ -288,6 +289,7 @@ export class ReplayView {
     this.renderActors(n, event);
     this.renderAgenda(state);
     this.renderSplit(state);
+    this.renderTalk(state);
     this.markCurrent();
     this.renderPlay();
   }
@@ -336,6 +338,20 @@ export class ReplayView {
                 text: t("replay.own", { value: this.money(mine.value), cost: this.money(mine.cost) }),
               })
             : null,
+          ...Object.entries(state.seals.get(item.id) ?? {}).map(([party, seal]) =>
+            h("div", {
+              class: "replay-sealed",
+              testid: "replay-sealed",
+              data: { party, status: seal.status },
+              text: t("replay.sealedFigures", {
+                party: t(`role.${party}`),
+                version: seal.version,
+                value: this.money(seal.value),
+                cost: this.money(seal.cost),
+                status: t(`replay.seal.${seal.outdated ? "outdated" : seal.status}`),
+              }),
+            }),
+          ),
           ...(item.revealed
             ? ["buyer", "seller"].map((party) =>
                 item.figures[party]
@@ -376,6 +392,25 @@ export class ReplayView {
             text: `${t("replay.total", { amount: money(total.net) })} · ${transferText({ transfer: { buyer: total.transfer } }, money)}`,
           })
         : h("p", { class: "small", testid: "replay-split-empty", text: t("replay.noSplit") }),
+    );
+  }
+
+  /**
+   * The process notes, and the caucus threads this role could read then.
+   * @param {import("../model.js").State} state
+   */
+  renderTalk(state) {
+    const notes = [...state.notes.values()];
+    const threads = ["buyer", "seller"].filter((party) => state.caucus[party].messages.length > 0);
+    this.talk.replaceChildren(
+      notes.length ? tr(h("h3"), "notes.heading") : null,
+      ...notes.map((note) => h("p", { class: "replay-note", testid: "replay-note", text: note.text })),
+      ...threads.flatMap((party) => [
+        h("h3", { text: t("caucus.thread", { party: t(`role.${party}`) }) }),
+        ...state.caucus[party].messages.map((message) =>
+          h("p", { class: "replay-message", testid: "replay-message", data: { party }, text: `${message.name}: ${message.text}` }),
+        ),
+      ]),
     );
   }
 
