@@ -51,8 +51,12 @@ async def play_session(store_url: str) -> dict[str, Any]:
 
 
 def run_verify(room_id: str, store_url: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("verify", room_id, "--store", store_url)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "valueroom", "verify", room_id, "--store", store_url],
+        [sys.executable, "-m", "valueroom", *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -153,6 +157,17 @@ async def test_verify_names_the_event_altered_directly_in_the_store(
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"chain broken at event {target.seq} ({name})" in done.stdout
     assert "does not match its hash" in done.stdout
+
+
+async def test_valueroom_export_prints_what_verify_export_accepts(
+    store_url: str, tmp_path: Path
+) -> None:
+    room = await play_session(store_url)
+    done = run_cli("export", room["room_id"], "--role", "seller", "--store", store_url)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines == await export_of(store_url, room, "seller")
+    assert verify_export.check(lines) == (len(lines) - 1, None)
 
 
 def test_verify_of_an_unknown_room_exits_2(tmp_path: Path) -> None:

@@ -3,6 +3,9 @@
 ``valueroom verify ROOM --store URL``: check a room's hash chain end to end
 (see ``valueroom.store.chain``); exit 0 when it holds, 1 at the first event
 where it breaks (named), 2 when there is no such room.
+
+``valueroom export ROOM --role ROLE --store URL``: print that role's history
+as JSON Lines, the same export the browser downloads.
 """
 
 from __future__ import annotations
@@ -84,7 +87,42 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
         default=defaults.store_url,
         help=f"event store URL, as for serve (default {defaults.store_url})",
     )
+    export = commands.add_parser(
+        "export", help="print one role's history as JSON Lines (see verify_export)"
+    )
+    export.add_argument("room", help="the room id")
+    export.add_argument("--role", required=True, choices=["buyer", "seller", "neutral"])
+    export.add_argument(
+        "--store",
+        default=defaults.store_url,
+        help=f"event store URL, as for serve (default {defaults.store_url})",
+    )
     return parser
+
+
+def export(room_id: str, role: str, store_url: str) -> int:
+    """Print a role's export (the browser's download, made from the store); 2 if no room."""
+    import asyncio
+    import json
+
+    from valueroom.rooms.history import Index, export_lines
+    from valueroom.store import open_store
+
+    async def run() -> int:
+        store = open_store(store_url)
+        await store.open()
+        try:
+            record = await store.room(room_id)
+            if record is None:
+                print(f"no room {room_id} in {store_url}", file=sys.stderr)
+                return 2
+            for line in await export_lines(store, Index(record), role):
+                print(json.dumps(line, ensure_ascii=False))
+        finally:
+            await store.close()
+        return 0
+
+    return asyncio.run(run())
 
 
 def verify(room_id: str, store_url: str) -> int:
@@ -118,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser(defaults).parse_args(argv)
     if args.command == "verify":
         return verify(args.room, args.store)
+    if args.command == "export":
+        return export(args.room, args.role, args.store)
     settings = dataclasses.replace(
         defaults,
         host=args.host,
