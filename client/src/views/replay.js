@@ -12,7 +12,7 @@
 
 import { h, setText } from "../dom.js";
 import { errorText } from "../errors.js";
-import { t, tr } from "../i18n.js";
+import { locale, t, tr, trAttr } from "../i18n.js";
 import { formatMoney } from "../money.js";
 import { agendaOrder } from "../order.js";
 import { exportText, loadHistory, verifyChain } from "../replay/history.js";
@@ -56,6 +56,8 @@ export class ReplayView {
       max: "0",
       on: { input: () => this.timeline && this.seek(this.timeline.positionAt(Number(this.clock.value))) },
     });
+    trAttr(this.scrubber, "aria-label", "replay.byEvent");
+    trAttr(this.clock, "aria-label", "replay.byTime");
     this.positionText = h("span", { testid: "replay-position" });
     this.timeText = h("span", { testid: "replay-clock-text" });
     this.playButton = h("button", { type: "button", class: "btn", testid: "replay-play", on: { click: () => this.togglePlay() } });
@@ -282,7 +284,7 @@ export class ReplayView {
     const event = n > 0 ? timeline.events[n - 1] : null;
     if (event) this.clock.value = String(event.at);
     setText(this.positionText, t("replay.position", { n, total: timeline.length }));
-    setText(this.timeText, event ? new Date(event.at).toLocaleString() : "");
+    setText(this.timeText, event ? new Date(event.at).toLocaleString(locale()) : "");
     setText(this.current, event ? this.describe(event, state) : t("replay.start"));
     this.phase.dataset.phase = state.phase;
     setText(this.phase, t("replay.phase", { phase: t(`phase.${state.phase}.name`) }));
@@ -452,7 +454,7 @@ export class ReplayView {
           h("button", {
             type: "button",
             class: "btn btn-link",
-            text: `${new Date(event.at).toLocaleTimeString()} · ${this.describe(event, final)}`,
+            text: `${new Date(event.at).toLocaleTimeString(locale())} · ${this.describe(event, final)}`,
             on: { click: () => this.seek(index + 1) },
           }),
         ),
