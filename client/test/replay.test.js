@@ -4,7 +4,7 @@ import { test } from "node:test";
 
 import { applyEvent, emptyState } from "../src/model.js";
 import { canonicalJson, exportText } from "../src/replay/history.js";
-import { CHECKPOINT, Timeline, kindOf, landmarkOf, splitOf } from "../src/replay/timeline.js";
+import { CHECKPOINT, MAX_CHECKPOINTS, Timeline, kindOf, landmarkOf, splitOf } from "../src/replay/timeline.js";
 
 /** @returns {import("../src/model.js").EventFrame[]} */
 function session(count) {
@@ -95,4 +95,14 @@ test("the export is a header and one line per event, without the frame type", ()
   const first = JSON.parse(lines[1]);
   assert.equal(first.event.type, undefined);
   assert.equal(first.event.seq, 1);
+});
+
+test("a long session keeps at most MAX_CHECKPOINTS copies, and seeks stay exact", () => {
+  const events = session(40_000);
+  const timeline = new Timeline(events);
+  assert.equal(timeline.every, 40);
+  assert.ok(timeline.checkpoints.length <= MAX_CHECKPOINTS + 1);
+  for (const n of [39_999, 20_001, 40]) {
+    assert.deepEqual(timeline.stateAt(n), fold(events.slice(0, n)), `position ${n}`);
+  }
 });

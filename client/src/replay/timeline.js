@@ -1,6 +1,7 @@
 // A role's session as a seekable timeline: its events, folded with the
-// client's own fold (model.js), with a model copy every CHECKPOINT events so
-// that seeking anywhere applies at most CHECKPOINT - 1 events.
+// client's own fold (model.js), with a model copy every CHECKPOINT events (or
+// further apart past MAX_CHECKPOINTS of them) so that seeking anywhere applies
+// only a few events.
 //
 // Position n (0..length) means "after the role's event n": 0 is before the
 // room existed. Pure: no DOM, no sockets.
@@ -8,6 +9,10 @@
 import { applyEvent, emptyState } from "../model.js";
 
 export const CHECKPOINT = 32;
+// At most this many checkpoints: a longer session spaces them further apart
+// (100,000 events: one per 100), so building stays linear and a seek applies
+// at most `every - 1` events.
+export const MAX_CHECKPOINTS = 1000;
 
 /** The filter group of an event name; unknown names are "other" (and still folded). */
 export function kindOf(name) {
@@ -52,13 +57,14 @@ export class Timeline {
   /** @param {import("../model.js").EventFrame[]} events the role's events, numbered 1.. */
   constructor(events) {
     this.events = events;
+    this.every = Math.max(CHECKPOINT, Math.ceil(events.length / MAX_CHECKPOINTS));
     /** @type {import("../model.js").State[]} */
     this.checkpoints = [];
     const state = emptyState();
     this.checkpoints.push(structuredClone(state));
     events.forEach((event, index) => {
       applyEvent(state, event);
-      if ((index + 1) % CHECKPOINT === 0) this.checkpoints.push(structuredClone(state));
+      if ((index + 1) % this.every === 0) this.checkpoints.push(structuredClone(state));
     });
   }
 
@@ -72,9 +78,9 @@ export class Timeline {
    */
   stateAt(n) {
     const position = Math.max(0, Math.min(n, this.length));
-    const base = Math.floor(position / CHECKPOINT);
+    const base = Math.floor(position / this.every);
     const state = structuredClone(this.checkpoints[base]);
-    for (let i = base * CHECKPOINT; i < position; i += 1) applyEvent(state, this.events[i]);
+    for (let i = base * this.every; i < position; i += 1) applyEvent(state, this.events[i]);
     return state;
   }
 

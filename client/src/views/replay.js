@@ -21,6 +21,8 @@ import { transferText } from "./split.js";
 
 const SPEEDS = [1, 4, 16];
 const MAX_PAUSE_MS = 2000;
+// Timeline entries rendered at once, around the current moment.
+const WINDOW = 400;
 
 export class ReplayView {
   /**
@@ -38,6 +40,9 @@ export class ReplayView {
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.timer = null;
     this.filters = new Set(KINDS);
+    /** @type {import("../model.js").State | null} */
+    this.final = null;
+    this.windowed = false;
 
     this.status = h("p", { class: "replay-status", testid: "replay-status" });
     this.scrubber = h("input", {
@@ -292,6 +297,7 @@ export class ReplayView {
     this.renderAgenda(state);
     this.renderSplit(state);
     this.renderTalk(state);
+    if (this.windowed) this.renderEntries();
     this.markCurrent();
     this.renderPlay();
   }
@@ -436,13 +442,22 @@ export class ReplayView {
     );
   }
 
+  /** The timeline entries (of the kinds shown) around the current moment: at most WINDOW of them. */
   renderEntries() {
     const timeline = /** @type {Timeline} */ (this.timeline);
-    const final = timeline.stateAt(timeline.length);
-    const shown = [];
+    const final = (this.final ??= timeline.stateAt(timeline.length));
+    const positions = [];
     timeline.events.forEach((event, index) => {
+      if (this.filters.has(kindOf(event.name))) positions.push(index);
+    });
+    let at = positions.findIndex((index) => index + 1 >= this.position);
+    if (at < 0) at = positions.length;
+    const start = Math.max(0, Math.min(at - WINDOW / 2, positions.length - WINDOW));
+    this.windowed = positions.length > WINDOW;
+    const shown = [];
+    positions.slice(start, start + WINDOW).forEach((index) => {
+      const event = timeline.events[index];
       const kind = kindOf(event.name);
-      if (!this.filters.has(kind)) return;
       shown.push(
         h(
           "li",
