@@ -281,13 +281,17 @@ export class Session {
    */
   requestHistory(from, to) {
     if (this.historyWait !== null) return Promise.reject(new Error("history.in_flight"));
+    if (this.logId === null || !this.connection.ready) return Promise.reject(new Error("offline"));
+    const frame = { type: "history", log_id: this.logId, from, to };
     return new Promise((resolve, reject) => {
       this.historyWait = { resolve, reject };
-      const frame = { type: "history", log_id: this.logId ?? "", from, to };
-      if (!this.connection.ready || !this.connection.send(frame)) {
-        this.historyWait = null;
-        reject(new Error("offline"));
+      let sent = false;
+      try {
+        sent = this.connection.send(frame);
+      } finally {
+        if (!sent) this.historyWait = null;
       }
+      if (!sent) reject(new Error("offline"));
     });
   }
 
