@@ -218,3 +218,48 @@ async def test_the_index_scans_the_log_once_then_only_its_tail() -> None:
     assert index.size_bytes() == 4 * (210 + 160 + 160) + 32 * ((1 + 3) + (1 + 2) + (1 + 2))
     assert frame
     await store.close()
+
+
+async def test_a_room_reads_at_most_two_history_pages_at_once() -> None:
+    from valueroom.domain.events import Event
+    from valueroom.store import chain, open_store
+    from valueroom.store.base import RoomRecord
+
+    store = open_store("memory://history-readers")
+    await store.open()
+    record = RoomRecord("r1", "log-1", 0, {})
+    events = [Event(n, n, None, None, 7, "item.edited", {}) for n in range(1, 11)]
+    await store.create_room(record, chain.stamp(chain.genesis("log-1"), events))
+    index = history.Index(record)
+    await index.refresh(store)
+    gate = asyncio.Event()
+    full = asyncio.Event()
+    reading = 0
+    most = 0
+    real_read = store.read_range
+
+    async def slow(room_id: str, after: int, until: int) -> list[Event]:
+        """Page reads (not the index's refresh, which reads past the head) wait for the gate."""
+        nonlocal reading, most
+        if until > len(events):
+            return await real_read(room_id, after, until)
+        reading += 1
+        most = max(most, reading)
+        if reading == history.READERS:
+            full.set()
+        await gate.wait()
+        reading -= 1
+        return await real_read(room_id, after, until)
+
+    store.read_range = slow  # type: ignore[method-assign]
+    pages = [
+        asyncio.create_task(history.page(store, index, "buyer", "log-1", n, n)) for n in range(1, 7)
+    ]
+    await full.wait()
+    # Every page task has run up to its first wait by now (they were ready first).
+    assert most == history.READERS
+    gate.set()
+    answers = await asyncio.gather(*pages)
+    assert [page_events[0].seq for _, page_events in answers] == list(range(1, 7))
+    assert most == history.READERS
+    await store.close()

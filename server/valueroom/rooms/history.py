@@ -5,7 +5,8 @@ The path of a history request (``{type: "history", log_id, from, to}``):
 1. The edge checks the frame against the schema and that the connection has
    joined (else ``not_joined``), and that it has no other history request in
    flight (else ``limit_reached`` / ``history.in_flight``): one request per
-   connection at a time.
+   connection at a time. Per room, at most ``READERS`` pages are read from
+   the store at once; further requests wait their turn.
 2. :func:`page` checks ``log_id`` against the room the connection joined
    (another room's or a forged one: ``invalid_history`` /
    ``history.other_log``) and the range, in the role's own numbering:
@@ -65,6 +66,7 @@ __all__ = [
 
 PAGE = limit("max_history_page")
 CHECKPOINT = 64
+READERS = 2
 SCAN = 4096
 
 
@@ -92,6 +94,10 @@ class Index:
     checkpoints: dict[str, list[bytes]] = field(default_factory=dict)
     heads: dict[str, bytes] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # History pages of one room being read at once; more wait their turn, so
+    # many connections asking together never queue many reads ahead of the
+    # room's appends on the store.
+    slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(READERS))
 
     def __post_init__(self) -> None:
         for role in ROLES:
@@ -187,14 +193,15 @@ async def page(
     """
     if log_id != index.record.log_id:
         raise _refuse("history.other_log", "this history belongs to another room")
-    await index.refresh(store)
-    head = index.head(role)
     if first < 1 or last < first:
         raise _refuse("history.range", "ask for events from 1 up, with from <= to")
-    if last > head:
-        raise _refuse("history.beyond_head", "there are not that many events yet", head=head)
-    last = min(last, first + PAGE - 1)
-    items = list(await role_events(store, index, role, first, last))
+    async with index.slots:
+        await index.refresh(store)
+        head = index.head(role)
+        if last > head:
+            raise _refuse("history.beyond_head", "there are not that many events yet", head=head)
+        last = min(last, first + PAGE - 1)
+        items = list(await role_events(store, index, role, first, last))
     encoded = [frames.event(event, role, number) for number, event, _ in items]
     proofs = [(p.salt, p.chain) for _, _, p in items]
     frame = frames.history(
