@@ -82,6 +82,20 @@ async def test_history_events_are_the_frames_the_role_received_live(scene: Scene
     assert private[0]["salt"] is not None
 
 
+async def test_the_live_room_holds_the_head_of_its_stored_chain(scene: Scene) -> None:
+    registry: Registry = scene.server.app.state.registry
+    room = registry.rooms[scene.room["room_id"]]
+    assert (await scene.seller.call("item.park", {"item_id": "i1", "parked": True}))[
+        "type"
+    ] == "ack"
+    stored = await registry.store.read(scene.room["room_id"])
+    assert room.chain_head == stored[-1].chain
+    verdict = await history.verify_room(registry.store, scene.room["room_id"])
+    assert verdict is not None
+    assert verdict.broken is None
+    assert verdict.head == room.chain_head
+
+
 async def test_history_pages_hold_at_most_max_history_page_events(scene: Scene) -> None:
     for n in range(PAGE + 6):
         reply = await scene.seller.call("item.edit", {"item_id": "i1", "title": f"Price {n}"})

@@ -37,7 +37,6 @@ from __future__ import annotations
 import asyncio
 import weakref
 from array import array
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from valueroom.domain.errors import DomainError
@@ -162,7 +161,7 @@ class Proof:
 
 async def role_events(
     store: Store, index: Index, role: str, first: int, last: int
-) -> Iterator[tuple[int, Event, Proof]]:
+) -> list[tuple[int, Event, Proof]]:
     """The role's events ``first..last`` (its numbers), each with its proof."""
     positions = index.positions[role]
     start = ((first - 1) // CHECKPOINT) * CHECKPOINT  # the checkpoint at or before first-1
@@ -179,7 +178,7 @@ async def role_events(
         if number >= first:
             salt = None if is_public(event.vis) else event.salt
             out.append((number, event, Proof(salt, head)))
-    return iter(out)
+    return out
 
 
 async def page(
@@ -201,7 +200,7 @@ async def page(
         if last > head:
             raise _refuse("history.beyond_head", "there are not that many events yet", head=head)
         last = min(last, first + PAGE - 1)
-        items = list(await role_events(store, index, role, first, last))
+        items = await role_events(store, index, role, first, last)
     encoded = [frames.event(event, role, number) for number, event, _ in items]
     proofs = [(p.salt, p.chain) for _, _, p in items]
     frame = frames.history(
