@@ -391,6 +391,7 @@ export const en = {
   "replay.created": "created {amount}",
   "replay.total": "Total created {amount}",
   "replay.noSplit": "Nothing in the split yet.",
+  "replay.noLandmarks": "No phase changes, reveals or agreements yet.",
   "replay.verify": "Check the chain",
   "replay.verified": ({ count, head }) => `Chain intact: ${count} events, head ${head}…`,
   "replay.broken": "The chain breaks at event {n}.",

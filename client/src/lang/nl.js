@@ -393,6 +393,7 @@ export const nl = {
   "replay.created": "gecreëerd {amount}",
   "replay.total": "Totaal gecreëerd {amount}",
   "replay.noSplit": "Nog niets in de verdeling.",
+  "replay.noLandmarks": "Nog geen faseovergangen, onthullingen of akkoorden.",
   "replay.verify": "Keten controleren",
   "replay.verified": ({ count, head }) => `Keten intact: ${count} gebeurtenissen, kop ${head}…`,
   "replay.broken": "De keten breekt bij gebeurtenis {n}.",

@@ -410,8 +410,9 @@ export class ReplayView {
   renderTalk(state) {
     const notes = [...state.notes.values()];
     const threads = ["buyer", "seller"].filter((party) => state.caucus[party].messages.length > 0);
+    const heading = notes.length ? [tr(h("h3"), "notes.heading")] : [];
     this.talk.replaceChildren(
-      notes.length ? tr(h("h3"), "notes.heading") : null,
+      ...heading,
       ...notes.map((note) => h("p", { class: "replay-note", testid: "replay-note", text: note.text })),
       ...threads.flatMap((party) => [
         h("h3", { text: t("caucus.thread", { party: t(`role.${party}`) }) }),
@@ -424,8 +425,13 @@ export class ReplayView {
 
   renderLandmarks() {
     const timeline = /** @type {Timeline} */ (this.timeline);
+    const found = timeline.landmarks();
+    if (found.length === 0) {
+      this.landmarks.replaceChildren(h("li", { class: "small", testid: "replay-no-landmarks", text: t("replay.noLandmarks") }));
+      return;
+    }
     this.landmarks.replaceChildren(
-      ...timeline.landmarks().map(({ position, kind, event }) =>
+      ...found.map(({ position, kind, event }) =>
         h(
           "li",
           {},
