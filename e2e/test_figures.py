@@ -79,8 +79,12 @@ def test_seller_never_receives_buyer_figures_before_reveal_and_both_see_the_same
     expect(seller.page.get_by_test_id("excluded-item")).to_have_text(
         ["Consignment stock at the buyer's site"]
     )
-    # The seller's private preview counts the unknown side as zero, and says so.
-    expect(seller.page.get_by_test_id("preview-line")).to_have_attribute("data-partial", "true")
+    # The seller's private preview states its own net and makes nothing up for the buyer's side.
+    expect(seller.page.get_by_test_id("preview-line")).to_have_count(0)
+    pending = seller.page.get_by_test_id("pending-item")
+    expect(pending).to_have_attribute("data-item-id", stock)
+    expect(pending.get_by_test_id("pending-depends")).to_have_text("depends on the other side")
+    expect(seller.page.get_by_test_id("preview-total")).to_have_count(0)
 
     # Second key: both sides are revealed at once; both pages show the same split.
     seller.item(stock).get_by_test_id("consent").check()

@@ -228,7 +228,7 @@ class Model:
         if any(s is None or s.outdated or s.status != "verified" for s in seals):
             return "invalid_command"
         known = {p: (s.value, s.cost) for p, s in zip(PARTIES, seals, strict=True) if s}
-        line = self.split_line(item, known)  # type: ignore[arg-type]
+        line = self.split_line(item, known)
         self.sealed_split[item] = {k: line[k] for k in ("net", "fair", "transfer")}
         return ""
 
@@ -243,10 +243,10 @@ class Model:
             self.caucus_texts[party].add(text)
         return ""
 
-    def split_line(self, item: str, known: dict[str, tuple[int, int] | None]) -> dict[str, Any]:
-        own = {p: (known[p][0] - known[p][1]) if known[p] is not None else 0 for p in PARTIES}  # type: ignore[index]
+    def split_line(self, item: str, known: dict[str, tuple[int, int]]) -> dict[str, Any]:
+        own = {p: known[p][0] - known[p][1] for p in PARTIES}
         net = own["buyer"] + own["seller"]
-        fair = {"buyer": net // 2, "seller": net - net // 2}  # the documented odd-cent rule
+        fair = {"buyer": net // 2, "seller": net - net // 2}  # alone: the seller's odd cent
         return {
             "item_id": item,
             "own": own,
@@ -254,7 +254,6 @@ class Model:
             "fair": fair,
             "transfer": {p: fair[p] - own[p] for p in PARTIES},
             "destroys_value": net < 0,
-            "partial": any(v is None for v in known.values()),
             "sealed": False,
         }
 
@@ -268,32 +267,65 @@ class Model:
             "fair": s["fair"],
             "transfer": s["transfer"],
             "destroys_value": s["net"] < 0,
-            "partial": False,
             "sealed": True,
         }
 
+    @staticmethod
+    def alternate(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The documented odd-cent rule: odd lines give the larger half to seller, buyer, ..."""
+        out, seller_turn = [], True
+        for line in lines:
+            low, high = line["net"] // 2, line["net"] - line["net"] // 2
+            fair = {"buyer": low, "seller": high} if seller_turn else {"buyer": high, "seller": low}
+            transfer = {p: fair[p] - line["own"][p] for p in PARTIES}
+            out.append(dict(line, fair=fair, transfer=transfer))
+            seller_turn ^= line["net"] % 2 == 1
+        return out
+
+    @staticmethod
+    def total(lines: list[dict[str, Any]]) -> dict[str, Any] | None:
+        if not lines:
+            return None
+        total: dict[str, Any] = {"item_id": "total"}
+        for key in ("own", "fair", "transfer"):
+            total[key] = {p: sum(line[key][p] for line in lines) for p in PARTIES}
+        total["net"] = sum(line["net"] for line in lines)
+        total["destroys_value"] = total["net"] < 0
+        total["sealed"] = any(line["sealed"] for line in lines)
+        return total
+
     def split(self, viewer: str | None) -> dict[str, Any]:
-        lines, excluded = [], []
+        lines, excluded, pending = [], [], []
         for item in ITEMS:
             if item in self.revealed:
                 lines.append(self.split_line(item, {p: self.figures[(p, item)] for p in PARTIES}))
             elif item in self.sealed_split:
                 lines.append(self.sealed_line(item))
             elif viewer is not None and (viewer, item) in self.figures:
-                known = {p: self.figures[(p, item)] if p == viewer else None for p in PARTIES}
-                lines.append(self.split_line(item, known))
+                value, cost = self.figures[(viewer, item)]
+                pending.append({"item_id": item, "party": viewer, "own": value - cost})
             else:
                 excluded.append(item)
-        total: dict[str, Any] | None = None
-        if lines:
-            total = {"item_id": "total"}
-            for key in ("own", "fair", "transfer"):
-                total[key] = {p: sum(line[key][p] for line in lines) for p in PARTIES}
-            total["net"] = sum(line["net"] for line in lines)
-            total["destroys_value"] = total["net"] < 0
-            total["partial"] = any(line["partial"] for line in lines)
-            total["sealed"] = any(line["sealed"] for line in lines)
-        return {"lines": lines, "total": total, "excluded": excluded}
+        lines = self.alternate(lines)
+        without = None
+        if any(line["destroys_value"] for line in lines):
+            kept = self.alternate([line for line in lines if not line["destroys_value"]])
+            without = self.total(kept) or {
+                "item_id": "total",
+                "own": {"buyer": 0, "seller": 0},
+                "net": 0,
+                "fair": {"buyer": 0, "seller": 0},
+                "transfer": {"buyer": 0, "seller": 0},
+                "destroys_value": False,
+                "sealed": False,
+            }
+        return {
+            "lines": lines,
+            "total": self.total(lines),
+            "without_destroyers": without,
+            "excluded": excluded,
+            "pending": pending,
+        }
 
 
 def flat(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -168,13 +168,27 @@ def test_split_of_the_worked_example() -> None:
 def test_preview_uses_own_figures_and_never_the_other_sides_unrevealed_ones() -> None:
     room = consignment()
     buyer_preview = preview_split(room.state, "buyer")
-    (line,) = buyer_preview.lines
-    assert line.partial
-    assert line.own["buyer"] == 11_000_000
-    assert line.own["seller"] == 0
+    # Nothing is made up for the side the buyer cannot see: no line, no total.
+    assert buyer_preview.lines == ()
+    assert buyer_preview.total is None
+    (pending,) = buyer_preview.pending
+    assert (pending.item_id, pending.party, pending.own) == ("stock", "buyer", 11_000_000)
     seller_preview = preview_split(room.state, "seller")
-    assert seller_preview.lines[0].own["buyer"] == 0
-    assert seller_preview.lines[0].own["seller"] == -3_000_000
+    assert [(p.party, p.own) for p in seller_preview.pending] == [("seller", -3_000_000)]
+
+
+def test_a_parked_item_leaves_every_split() -> None:
+    room = consignment()
+    room.do(SELLER, "consent.set", item_id="stock", consent=True)
+    room.do(BUYER, "consent.set", item_id="stock", consent=True)
+    assert [line.item_id for line in shared_split(room.state).lines] == ["stock"]
+    room.do(BUYER, "item.park", item_id="stock", parked=True)
+    for split in (shared_split(room.state), preview_split(room.state, "buyer")):
+        assert split.lines == ()
+        assert split.total is None
+        assert split.excluded == ("stock",)
+    room.do(SELLER, "item.park", item_id="stock", parked=False)
+    assert shared_split(room.state).total is not None
 
 
 def test_each_role_knows_exactly_what_the_events_it_may_see_told_it() -> None:

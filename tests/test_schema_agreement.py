@@ -81,7 +81,6 @@ LINE = {
     "fair": {"buyer": 1, "seller": 1},
     "transfer": {"buyer": -4, "seller": 4},
     "destroys_value": False,
-    "partial": False,
     "sealed": False,
 }
 VIEW = {
@@ -319,7 +318,13 @@ CASES: list[tuple[str, Any]] = [
         "server",
         {
             "type": "split",
-            "shared": {"lines": [LINE], "total": LINE, "excluded": ["i2"]},
+            "shared": {
+                "lines": [LINE],
+                "total": LINE,
+                "without_destroyers": None,
+                "excluded": ["i2"],
+                "pending": [{"item_id": "i3", "party": "buyer", "own": -4}],
+            },
             "preview": None,
         },
     ),
@@ -327,7 +332,13 @@ CASES: list[tuple[str, Any]] = [
         "server",
         {
             "type": "split",
-            "shared": {"lines": [dict(LINE, net=1.5)], "total": None, "excluded": []},
+            "shared": {
+                "lines": [dict(LINE, net=1.5)],
+                "total": None,
+                "without_destroyers": None,
+                "excluded": [],
+                "pending": [],
+            },
             "preview": None,
         },
     ),

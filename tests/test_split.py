@@ -1,4 +1,4 @@
-"""The 50/50 split: the brief's worked example, the odd-cent rule, totals, partial lines."""
+"""The 50/50 split: the brief's worked example, the odd-cent rule, totals, pending items."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from valueroom.domain.money import MAX_UNITS
 from valueroom.domain.split import (
     TOTAL_ID,
     Figures,
+    Pending,
     PerParty,
     Split,
     SplitLine,
@@ -52,7 +53,6 @@ def test_split_worked_example_consignment_stock() -> None:
     # The buyer pays the seller 70,000.
     assert line.transfer == PerParty(buyer=-70_000 * C, seller=70_000 * C)
     assert line.destroys_value is False
-    assert line.partial is False
     assert line.item_id == "consignment"
 
 
@@ -111,35 +111,13 @@ def test_split_zero_net_is_not_a_value_destroyer() -> None:
     assert line.destroys_value is False
 
 
-@pytest.mark.parametrize(
-    ("buyer", "seller", "own"),
-    [
-        (None, Figures(value=700, cost=200), PerParty(buyer=0, seller=500)),
-        (Figures(value=700, cost=200), None, PerParty(buyer=500, seller=0)),
-        (None, None, PerParty(buyer=0, seller=0)),
-    ],
-)
-def test_split_partial_line_counts_unknown_side_as_zero(
-    buyer: Figures | None, seller: Figures | None, own: PerParty
-) -> None:
-    line = split_line("i", buyer, seller)
-    assert line.partial is True
-    assert line.own == own
-    assert line.net == own.buyer + own.seller
-    assert_line_identities(line)
-    # Same numbers as if the unknown side had registered zeros; only the flag differs.
-    full = split_line("i", buyer or Figures(0, 0), seller or Figures(0, 0))
-    assert full.partial is False
-    assert (line.net, line.fair, line.transfer) == (full.net, full.fair, full.transfer)
-
-
 def test_split_total_equals_sums_of_lines() -> None:
     split = compute_split(
         [
             ("a", Figures(120_000 * C, 10_000 * C), Figures(20_000 * C, 50_000 * C)),
-            ("b", Figures(1, 0), Figures(0, 0)),  # odd: buyer 0, seller 1
-            ("c", Figures(0, 0), Figures(0, 3)),  # odd negative: buyer -2, seller -1
-            ("d", Figures(10, 50), Figures(5, 0)),  # destroys value
+            ("b", Figures(1, 0), Figures(0, 0)),  # first odd line: buyer 0, seller 1
+            ("c", Figures(0, 0), Figures(0, 3)),  # second odd line: buyer -1, seller -2
+            ("d", Figures(10, 50), Figures(5, 0)),  # destroys value, even
         ],
         excluded=["x", "y"],
     )
@@ -155,12 +133,11 @@ def test_split_total_equals_sums_of_lines() -> None:
             )
     assert total.net == sum(line.net for line in split.lines)
     assert total.net == 80_000 * C + 1 - 3 - 35
-    assert total.fair == PerParty(buyer=40_000 * C + 0 - 2 - 18, seller=40_000 * C + 1 - 1 - 17)
+    assert total.fair == PerParty(buyer=40_000 * C + 0 - 1 - 18, seller=40_000 * C + 1 - 2 - 17)
     assert total.transfer == PerParty(
-        buyer=-70_000 * C - 1 - 2 + 22, seller=70_000 * C + 1 + 2 - 22
+        buyer=-70_000 * C - 1 - 1 + 22, seller=70_000 * C + 1 + 1 - 22
     )
     assert total.destroys_value is False
-    assert total.partial is False
     assert_line_identities(total)
 
 
@@ -176,26 +153,55 @@ def test_split_total_destroys_value_when_total_net_negative() -> None:
     assert split.total.destroys_value is True
 
 
-def test_split_total_partial_when_any_line_partial() -> None:
+def test_split_without_destroyers_is_the_split_of_the_other_lines() -> None:
     split = compute_split(
-        [("a", Figures(100, 0), Figures(0, 0)), ("b", Figures(7, 0), None)],
+        [
+            ("a", Figures(101, 0), Figures(0, 0)),
+            ("d", Figures(0, 0), Figures(0, 41)),  # destroys value, odd
+            ("b", Figures(3, 0), Figures(0, 0)),
+        ],
         excluded=[],
     )
-    assert [line.partial for line in split.lines] == [False, True]
     assert split.total is not None
-    assert split.total.partial is True
+    assert split.total.net == 101 - 41 + 3
+    without = split.without_destroyers
+    assert without is not None
+    assert without.net == 104
+    # Re-split without the destroyer: a (odd) gives the seller 51, b (odd) gives the buyer 2.
+    assert without.fair == PerParty(buyer=50 + 2, seller=51 + 1)
+    assert without.own == PerParty(buyer=104, seller=0)
+    assert_line_identities(without)
+    assert compute_split([("a", Figures(1, 0), Figures(0, 0))], []).without_destroyers is None
+
+
+def test_split_of_only_destroyers_without_them_is_zero() -> None:
+    split = compute_split([("d", Figures(0, 5), Figures(0, 0))], [])
+    assert split.without_destroyers is not None
+    assert split.without_destroyers.net == 0
+    assert split.without_destroyers.fair == PerParty(0, 0)
+
+
+def test_split_pending_items_are_carried_without_made_up_figures() -> None:
+    split = compute_split([], excluded=[], pending=[Pending("p", "buyer", 500)])
+    assert split.lines == ()
+    assert split.total is None
+    assert to_wire(split)["pending"] == [{"item_id": "p", "party": "buyer", "own": 500}]
 
 
 def test_split_without_lines_has_no_total() -> None:
     split = compute_split([], excluded=["a", "b"])
     assert split == Split(lines=(), total=None, excluded=("a", "b"))
+    assert split.without_destroyers is None
+    assert split.pending == ()
 
 
 def test_split_refuses_duplicate_item_ids() -> None:
     with pytest.raises(ValueError, match="more than once"):
-        compute_split([("a", None, None), ("a", None, None)], excluded=[])
+        compute_split([("a", Figures(0, 0), Figures(0, 0))] * 2, excluded=[])
     with pytest.raises(ValueError, match="more than once"):
-        compute_split([("a", None, None)], excluded=["a"])
+        compute_split([("a", Figures(0, 0), Figures(0, 0))], excluded=["a"])
+    with pytest.raises(ValueError, match="more than once"):
+        compute_split([], excluded=["a"], pending=[Pending("a", "buyer", 1)])
 
 
 def test_split_line_is_frozen() -> None:
@@ -227,25 +233,33 @@ def test_split_to_wire_shape() -> None:
         "fair": {"buyer": 4_000_000, "seller": 4_000_000},
         "transfer": {"buyer": -7_000_000, "seller": 7_000_000},
         "destroys_value": False,
-        "partial": False,
         "sealed": False,
     }
     assert to_wire(split) == {
         "lines": [line],
         "total": {**line, "item_id": "total"},
+        "without_destroyers": None,
         "excluded": ["secret"],
+        "pending": [],
     }
 
 
 def test_split_to_wire_empty() -> None:
-    assert to_wire(compute_split([], excluded=[])) == {"lines": [], "total": None, "excluded": []}
+    assert to_wire(compute_split([], excluded=[])) == {
+        "lines": [],
+        "total": None,
+        "without_destroyers": None,
+        "excluded": [],
+        "pending": [],
+    }
 
 
 def test_split_to_wire_matches_shared_schema() -> None:
     big = Figures(value=MAX_UNITS, cost=0)
     split = compute_split(
-        [(f"i{n}", big, big) for n in range(300)] + [("p", None, Figures(1, 2))],
+        [(f"i{n}", big, big) for n in range(300)] + [("d", Figures(0, 1), Figures(0, 0))],
         excluded=["x"],
+        pending=[Pending("p", "seller", -1)],
     )
     wire = to_wire(split)
     # The total exceeds the Units range; the schema's Total type must still accept it.
@@ -258,7 +272,7 @@ def test_split_to_wire_matches_shared_schema() -> None:
 def test_split_to_wire_refused_by_schema_when_field_missing() -> None:
     wire = to_wire(compute_split([("a", Figures(1, 0), Figures(1, 0))], excluded=[]))
     broken = copy.deepcopy(wire)
-    del broken["lines"][0]["partial"]
+    del broken["lines"][0]["sealed"]
     with pytest.raises(SchemaViolation):
         check_server_frame({"type": "split", "shared": broken, "preview": None})
 
@@ -287,18 +301,18 @@ def test_split_own_plus_transfer_is_fair(buyer: Figures, seller: Figures) -> Non
 def test_split_fair_halves_differ_by_at_most_one(buyer: Figures, seller: Figures) -> None:
     line = split_line("i", buyer, seller)
     assert abs(line.fair.buyer - line.fair.seller) <= 1
-    # The odd cent goes to the seller's side: seller's half is never below the buyer's.
+    # On its own an item is the first line of its split: the odd cent goes to the seller.
     assert line.fair.seller - line.fair.buyer in (0, 1)
 
 
 @given(
     entries=st.lists(
-        st.tuples(st.none() | figures, st.none() | figures),
+        st.tuples(figures, figures),
         max_size=20,
     )
 )
 def test_split_total_is_sum_of_lines_property(
-    entries: list[tuple[Figures | None, Figures | None]],
+    entries: list[tuple[Figures, Figures]],
 ) -> None:
     split = compute_split([(f"i{n}", b, s) for n, (b, s) in enumerate(entries)], excluded=["gone"])
     assert len(split.lines) == len(entries)
@@ -320,7 +334,6 @@ def test_split_total_is_sum_of_lines_property(
         sum(line.transfer.buyer for line in split.lines),
         sum(line.transfer.seller for line in split.lines),
     )
-    assert total.partial == any(b is None or s is None for b, s in entries)
     assert total.destroys_value == (total.net < 0)
     assert total.fair.buyer + total.fair.seller == total.net
     assert total.transfer.buyer == -total.transfer.seller
@@ -330,7 +343,6 @@ def test_sealed_line_equals_the_line_of_the_figures_it_was_attested_from() -> No
     line = split_line("stock", Figures(120_000 * C, 10_000 * C), Figures(20_000 * C, 50_000 * C))
     sealed = sealed_line("stock", line.net, line.fair.to_wire(), line.transfer.to_wire())
     assert sealed.sealed
-    assert not sealed.partial
     assert (sealed.own, sealed.net, sealed.fair, sealed.transfer, sealed.destroys_value) == (
         line.own,
         line.net,

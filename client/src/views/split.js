@@ -26,6 +26,7 @@ export class SplitView {
     this.totals = h("dl", { class: "split-totals" });
     this.settlement = h("strong", { testid: "split-total-transfer" });
     this.table = h("div", { class: "split-table-wrap" });
+    this.compare = h("div", { class: "split-compare", testid: "split-compare", hidden: true, attrs: { role: "group", "aria-label": t("split.compare.heading") } });
     this.excluded = h("div", { class: "split-excluded", testid: "split-excluded" });
     this.sealedNote = tr(h("p", { class: "sealed-note small", testid: "split-sealed-note", hidden: true }), "split.sealedNote");
     this.preview = h("section", { class: "split-preview private-panel", testid: "split-preview", hidden: true });
@@ -38,6 +39,7 @@ export class SplitView {
       h("p", { class: "split-settlement" }, tr(h("span", { class: "settlement-label" }), "split.settlement"), this.settlement),
       this.chartNote,
       this.table,
+      this.compare,
       this.sealedNote,
       this.excluded,
       this.preview,
@@ -51,7 +53,7 @@ export class SplitView {
     const room = session.room;
     if (!split || !room) return;
     const state = session.view();
-    const key = JSON.stringify([lang(), split, [...state.items.values()].map((i) => [i.id, i.title, i.position, i.revealed])]);
+    const key = JSON.stringify([lang(), split, [...state.items.values()].map((i) => [i.id, i.title, i.position, i.revealed, i.parked])]);
     if (key === this.key) return;
     this.key = key;
 
@@ -68,6 +70,7 @@ export class SplitView {
     );
 
     this.sealedNote.hidden = !split.shared.lines.some((line) => line.sealed);
+    this.renderCompare(total, split.shared.without_destroyers, money);
 
     // Not in the split: every live item the shared split has no line for.
     const inSplit = new Set(split.shared.lines.map((line) => line.item_id));
@@ -76,7 +79,18 @@ export class SplitView {
     this.excluded.replaceChildren(
       h("h3", { text: t("split.excluded") }),
       h("p", { class: "muted small", text: t("split.excluded.lead") }),
-      h("ul", {}, outside.map((item) => h("li", { testid: "excluded-item", data: { itemId: item.id }, text: item.title }))),
+      h(
+        "ul",
+        {},
+        outside.map((item) =>
+          h(
+            "li",
+            { testid: "excluded-item", data: { itemId: item.id, parked: Boolean(item.parked) } },
+            h("span", { text: item.title }),
+            item.parked ? h("span", { class: "parked-flag", testid: "excluded-parked", text: t("split.excluded.parked") }) : null,
+          ),
+        ),
+      ),
     );
 
     const preview = split.preview;
@@ -88,9 +102,43 @@ export class SplitView {
         h("p", { class: "muted small", text: t("preview.lead") }),
         preview.total
           ? splitTable(byAgenda(preview.lines), preview.total, titleOf, money, { testid: "preview-line", totalTestid: "preview-total" })
-          : h("p", { class: "muted small", text: t("preview.empty") }),
+          : null,
+        pendingList(byAgenda(preview.pending ?? []), titleOf, money, session.role),
+        !preview.total && !(preview.pending ?? []).length ? h("p", { class: "muted small", text: t("preview.empty") }) : null,
       );
     }
+  }
+
+  /** With and without the value destroyers, side by side, when any revealed item destroys value. */
+  renderCompare(total, without, money) {
+    this.compare.hidden = !total || !without;
+    if (!total || !without) {
+      this.compare.replaceChildren();
+      return;
+    }
+    const column = (line, key, testid) =>
+      h(
+        "div",
+        { class: "compare-col", testid, data: { net: line.net } },
+        h("h4", { text: t(key) }),
+        h(
+          "dl",
+          {},
+          h("dt", { text: t("split.created") }),
+          h("dd", { class: line.net < 0 ? "negative" : "strong", testid: "compare-net", text: money(line.net) }),
+          h("dt", { text: t("split.half", { party: t("role.buyer") }) }),
+          h("dd", { testid: "compare-fair-buyer", text: money(line.fair.buyer) }),
+          h("dt", { text: t("split.half", { party: t("role.seller") }) }),
+          h("dd", { testid: "compare-fair-seller", text: money(line.fair.seller) }),
+          h("dt", { text: t("split.settlement") }),
+          h("dd", { testid: "compare-transfer", text: transferText(line, money) }),
+        ),
+      );
+    this.compare.replaceChildren(
+      h("h3", { text: t("split.compare.heading") }),
+      h("p", { class: "muted small", text: t("split.compare.lead") }),
+      h("div", { class: "compare-cols" }, column(total, "split.compare.with", "compare-with"), column(without, "split.compare.without", "compare-without")),
+    );
   }
 
   renderOverview(total, money) {
@@ -127,6 +175,30 @@ export class SplitView {
   }
 }
 
+/** A party's own registered items whose other side it cannot see: its own net, nothing made up. */
+function pendingList(pending, titleOf, money, role) {
+  if (!pending.length) return null;
+  return h(
+    "div",
+    { class: "preview-pending", testid: "preview-pending" },
+    h("h3", { text: t("preview.pending.heading") }),
+    h("p", { class: "muted small", text: t("preview.pending.lead") }),
+    h(
+      "ul",
+      {},
+      pending.map((entry) =>
+        h(
+          "li",
+          { testid: "pending-item", data: { itemId: entry.item_id, own: entry.own } },
+          h("span", { class: "line-title", text: titleOf(entry.item_id) }),
+          h("span", { class: `num role-${role}`, testid: "pending-own", text: t("preview.pending.own", { amount: money(entry.own) }) }),
+          h("span", { class: "muted small", testid: "pending-depends", text: t("preview.pending.depends") }),
+        ),
+      ),
+    ),
+  );
+}
+
 function splitTable(lines, total, titleOf, money, { testid, totalTestid }) {
   const head = h(
     "tr",
@@ -148,9 +220,9 @@ function splitTable(lines, total, titleOf, money, { testid, totalTestid }) {
     h(
       "tr",
       {
-        class: `${line.destroys_value ? "destroys" : ""}${isTotal ? " total" : ""}${line.partial ? " partial" : ""}`,
+        class: `${line.destroys_value ? "destroys" : ""}${isTotal ? " total" : ""}`,
         testid: rowTestid,
-        data: { itemId: line.item_id, destroys: line.destroys_value, partial: line.partial, sealed: line.sealed, net: line.net },
+        data: { itemId: line.item_id, destroys: line.destroys_value, sealed: line.sealed, net: line.net },
       },
       h(
         "th",
@@ -158,7 +230,6 @@ function splitTable(lines, total, titleOf, money, { testid, totalTestid }) {
         h("span", { class: "line-title", text: title }),
         line.sealed && !isTotal ? h("span", { class: "sealed-badge", testid: "sealed-badge", text: t("split.sealedBadge") }) : null,
         line.destroys_value ? h("span", { class: "destroyer", testid: "value-destroyer", text: t("split.destroyer") }) : null,
-        line.partial && !isTotal ? h("span", { class: "partial-flag", testid: "partial", text: t("preview.partial") }) : null,
       ),
       partyCell(line, "buyer"),
       partyCell(line, "seller"),

@@ -5,39 +5,51 @@ that party registered for it:
 
 - own net:          ``own[p] = value[p] - cost[p]``
 - created value:    ``net = own[buyer] + own[seller]``
-- fair result:      ``fair[buyer] = net // 2``, ``fair[seller] = net - net // 2``
+- fair result:      ``fair[buyer] + fair[seller] == net``, the two halves of ``net``
 - balancing transfer to ``p``: ``transfer[p] = fair[p] - own[p]``
 
-The odd-cent rule: when ``net`` is odd, the buyer's fair half is ``net // 2``
-(floor division, rounding toward minus infinity) and the seller's is
-``net - net // 2``. So the seller receives the odd minor unit when ``net`` is
-positive (net 5 -> buyer 2, seller 3) and bears it when ``net`` is negative
-(net -5 -> buyer -3, seller -2). Consequences that hold for every line:
+**The odd-cent rule.** When ``net`` is even, each half is ``net / 2``. When it
+is odd, the halves are ``net // 2`` and ``net // 2 + 1`` (floor division, so
+also for negative nets) and the larger one goes to one party: walking the
+lines of a split in agenda order, the first odd line gives the larger half to
+the seller, the next odd line to the buyer, and so on, alternating. Even
+lines do not change whose turn it is. Consequences, for every split of any
+length:
 
-- ``fair[buyer] + fair[seller] == net``, exactly;
+- per line, ``fair[buyer] + fair[seller] == net`` exactly, and
+  ``abs(fair[buyer] - fair[seller]) <= 1``;
 - ``transfer[buyer] == -transfer[seller]``: one party pays what the other gets;
 - ``own[p] + transfer[p] == fair[p]``;
-- ``abs(fair[buyer] - fair[seller]) <= 1``.
+- in the total, the two halves differ by at most one cent as well (the
+  alternation keeps the running difference at 0 or 1 in the seller's
+  favour), so the total halves equal the rule applied to the total net.
+
+An item's halves may therefore move by one cent when an odd item before it
+is added, removed or moved: the price of a fair total. A single item on its
+own (:func:`split_line`) is the first line of its split, so the seller gets
+its odd cent.
 
 A positive ``transfer[p]`` is money ``p`` receives; a negative one is money
 ``p`` pays. An item with ``net < 0`` destroys value and is flagged
-``destroys_value``.
+``destroys_value``; ``Split.without_destroyers`` is the total the split would
+have without those items (the same rule applied to the other lines), so the
+two can be shown side by side.
 
-The total is the field-by-field sum of the lines (not the rule re-applied to
-the summed net), so its transfer is exactly what changes hands when every line
-is settled; the first three identities hold for the total too, the last one
-only per line.
+The total is the field-by-field sum of the lines, so its transfer is exactly
+what changes hands when every line is settled.
 
-A side whose figures are unknown (``None``) counts as zero value and zero cost
-and marks the line ``partial``. That only makes sense in a party's private
-preview; the shared split contains revealed items and items under seal only,
-so never partial lines.
+A line is only ever computed from both sides' figures. Where a party knows
+its own figures but not the other side's (its private preview), the item is
+listed in ``Split.pending`` with the party's own net and nothing else: no
+created value, half or transfer is made up for it.
 
 A line *under seal* (:func:`sealed_line`) is built from the public numbers a
 neutral attested (created value, halves, transfer) rather than from value and
 cost, which nobody but the neutral saw. Its ``own`` per party is
 ``fair - transfer``: exactly what the public numbers already imply, nothing
-finer. It is marked ``sealed`` and obeys every identity above.
+finer. In a split it takes its place in the odd-cent alternation like any
+other line (its own nets and created value are kept; the halves follow the
+rule). It is marked ``sealed``.
 
 Everything here is pure: no I/O, no clock, no randomness. Python ints do not
 overflow; keeping results within the wire's ``Total`` range is the job of the
@@ -56,6 +68,7 @@ __all__ = [
     "TOTAL_ID",
     "Entry",
     "Figures",
+    "Pending",
     "PerParty",
     "Split",
     "SplitLine",
@@ -83,9 +96,6 @@ class Figures:
     def own(self) -> int:
         """The party's own net result: ``value - cost``."""
         return self.value - self.cost
-
-
-_ZERO = Figures(0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +141,21 @@ class SplitLine:
     transfer: PerParty
     destroys_value: bool
     """``net < 0``: implementing the item loses more than it gains."""
-    partial: bool
-    """One side's figures were unknown and counted as zero (private preview only)."""
     sealed: bool = False
     """Put into the split under seal by the neutral: figures verified, never shown."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An item a party registered figures for whose other side it does not know.
+
+    Only the party's own net is known; what the item creates and who pays
+    whom depends on the other side, so nothing else is stated.
+    """
+
+    item_id: str
+    party: str
+    own: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,25 +163,27 @@ class Split:
     """The split of a set of items.
 
     ``lines`` are in the order given; ``total`` is ``None`` exactly when there
-    are no lines; ``excluded`` lists the ids of items not in the split, in
-    agenda order, and carries no figures for them.
+    are no lines; ``without_destroyers`` is the total of the lines that do
+    not destroy value, ``None`` when no line does (then it would equal
+    ``total``); ``excluded`` lists the ids of items not in the split, in
+    agenda order, and carries no figures for them; ``pending`` lists a
+    party's own nets of items whose other side it does not know (private
+    previews only).
     """
 
     lines: tuple[SplitLine, ...]
     total: SplitLine | None
     excluded: tuple[str, ...]
+    without_destroyers: SplitLine | None = None
+    pending: tuple[Pending, ...] = ()
 
 
-def split_line(item_id: str, buyer: Figures | None, seller: Figures | None) -> SplitLine:
-    """Split one item 50/50 per the module docstring, odd-cent rule included.
-
-    A ``None`` side counts as ``Figures(0, 0)`` and makes the line ``partial``.
-    """
-    own = PerParty((buyer or _ZERO).own, (seller or _ZERO).own)
-    net = own.buyer + own.seller
-    # Floor division for the buyer and the remainder for the seller: the two
-    # halves then add up to net for odd and negative nets alike.
-    fair = PerParty(net // 2, net - net // 2)
+def _line(item_id: str, own: PerParty, net: int, seller_gets_odd: bool, sealed: bool) -> SplitLine:
+    low = net // 2
+    high = net - low
+    # An odd net: ``high`` is the larger half (floor division makes that true
+    # for negative nets too); the caller decides whose turn it is.
+    fair = PerParty(high, low) if not seller_gets_odd else PerParty(low, high)
     transfer = PerParty(fair.buyer - own.buyer, fair.seller - own.seller)
     return SplitLine(
         item_id=item_id,
@@ -169,8 +192,14 @@ def split_line(item_id: str, buyer: Figures | None, seller: Figures | None) -> S
         fair=fair,
         transfer=transfer,
         destroys_value=net < 0,
-        partial=buyer is None or seller is None,
+        sealed=sealed,
     )
+
+
+def split_line(item_id: str, buyer: Figures, seller: Figures) -> SplitLine:
+    """Split one item 50/50 on its own: the first line of a split, so an odd cent goes to the seller."""
+    own = PerParty(buyer.own, seller.own)
+    return _line(item_id, own, own.buyer + own.seller, seller_gets_odd=True, sealed=False)
 
 
 def sealed_line(
@@ -185,19 +214,10 @@ def sealed_line(
     transfer_pp = PerParty(transfer["buyer"], transfer["seller"])
     own = PerParty(fair_pp.buyer - transfer_pp.buyer, fair_pp.seller - transfer_pp.seller)
     if split_line(item_id, Figures(own.buyer, 0), Figures(own.seller, 0)) != SplitLine(
-        item_id, own, net, fair_pp, transfer_pp, net < 0, False
+        item_id, own, net, fair_pp, transfer_pp, net < 0
     ):
         raise ValueError(f"the sealed numbers of {item_id!r} do not add up")
-    return SplitLine(
-        item_id=item_id,
-        own=own,
-        net=net,
-        fair=fair_pp,
-        transfer=transfer_pp,
-        destroys_value=net < 0,
-        partial=False,
-        sealed=True,
-    )
+    return _line(item_id, own, net, seller_gets_odd=True, sealed=True)
 
 
 def _total(lines: Sequence[SplitLine]) -> SplitLine | None:
@@ -219,30 +239,54 @@ def _total(lines: Sequence[SplitLine]) -> SplitLine | None:
         fair=fair,
         transfer=transfer,
         destroys_value=net < 0,
-        partial=any(line.partial for line in lines),
         sealed=any(line.sealed for line in lines),
     )
 
 
-Entry = tuple[str, Figures | None, Figures | None] | SplitLine
+def _allocate(lines: Sequence[SplitLine]) -> tuple[SplitLine, ...]:
+    """Re-split ``lines`` in order with the alternating odd-cent rule."""
+    out: list[SplitLine] = []
+    seller_turn = True
+    for line in lines:
+        out.append(_line(line.item_id, line.own, line.net, seller_turn, line.sealed))
+        if line.net % 2:
+            seller_turn = not seller_turn
+    return tuple(out)
 
 
-def compute_split(entries: Sequence[Entry], excluded: Sequence[str]) -> Split:
+Entry = tuple[str, Figures, Figures] | SplitLine
+
+
+def compute_split(
+    entries: Sequence[Entry], excluded: Sequence[str], pending: Sequence[Pending] = ()
+) -> Split:
     """Split each ``(item_id, buyer_figures, seller_figures)`` entry, in order, and total them.
 
-    An entry may also be a ready line (a :func:`sealed_line`), taken as is.
-    ``excluded`` is copied through as given (the caller passes agenda order).
-    Raises :class:`ValueError` if an item id occurs twice across ``entries``
-    and ``excluded``, since a repeated item would be counted twice or be both
-    in and out of the split. The total is ``sealed`` when any line is.
+    An entry may also be a ready line (a :func:`sealed_line`): its own nets
+    and created value are kept, its halves follow the odd-cent rule.
+    ``excluded`` and ``pending`` are copied through as given (the caller
+    passes agenda order). Raises :class:`ValueError` if an item id occurs
+    twice across ``entries``, ``excluded`` and ``pending``, since a repeated
+    item would be counted twice or be both in and out of the split. The total
+    is ``sealed`` when any line is.
     """
-    lines = tuple(
-        entry if isinstance(entry, SplitLine) else split_line(*entry) for entry in entries
+    lines = _allocate(
+        [entry if isinstance(entry, SplitLine) else split_line(*entry) for entry in entries]
     )
-    ids = [line.item_id for line in lines] + list(excluded)
+    ids = [line.item_id for line in lines] + list(excluded) + [p.item_id for p in pending]
     if len(set(ids)) != len(ids):
         raise ValueError("an item id occurs more than once in the split")
-    return Split(lines=lines, total=_total(lines), excluded=tuple(excluded))
+    without: SplitLine | None = None
+    if any(line.destroys_value for line in lines):
+        kept = _allocate([line for line in lines if not line.destroys_value])
+        without = _total(kept) or _line(TOTAL_ID, PerParty(0, 0), 0, True, False)
+    return Split(
+        lines=lines,
+        total=_total(lines),
+        excluded=tuple(excluded),
+        without_destroyers=without,
+        pending=tuple(pending),
+    )
 
 
 def _line_to_wire(line: SplitLine) -> dict[str, Any]:
@@ -253,7 +297,6 @@ def _line_to_wire(line: SplitLine) -> dict[str, Any]:
         "fair": line.fair.to_wire(),
         "transfer": line.transfer.to_wire(),
         "destroys_value": line.destroys_value,
-        "partial": line.partial,
         "sealed": line.sealed,
     }
 
@@ -261,14 +304,19 @@ def _line_to_wire(line: SplitLine) -> dict[str, Any]:
 def to_wire(split: Split) -> dict[str, Any]:
     """The plain-dict form of ``split``, matching the ``Split`` type in the shared schema.
 
-    ``{"lines": [line, ...], "total": line | None, "excluded": [id, ...]}``
+    ``{"lines": [line, ...], "total": line | None, "without_destroyers": line
+    | None, "excluded": [id, ...], "pending": [{"item_id", "party", "own"}, ...]}``
     where a line is ``{"item_id", "own", "net", "fair", "transfer",
-    "destroys_value", "partial", "sealed"}`` and ``own``/``fair``/``transfer`` are
+    "destroys_value", "sealed"}`` and ``own``/``fair``/``transfer`` are
     ``{"buyer": int, "seller": int}``. Fresh objects: mutating the result does
     not touch ``split``.
     """
     return {
         "lines": [_line_to_wire(line) for line in split.lines],
         "total": None if split.total is None else _line_to_wire(split.total),
+        "without_destroyers": (
+            None if split.without_destroyers is None else _line_to_wire(split.without_destroyers)
+        ),
         "excluded": list(split.excluded),
+        "pending": [{"item_id": p.item_id, "party": p.party, "own": p.own} for p in split.pending],
     }

@@ -8,12 +8,16 @@
 * A party's preview is computed from that party's own view: its own figures
   for every item it registered, the other side's only where revealed, and the
   attested line where the item is in the split under seal. It is sent to that
-  party's team and nobody else.
+  party's team and nobody else. An item whose other side it does not know
+  is listed in ``pending`` with the party's own net only: nothing is made up
+  for the side it cannot see.
+* A parked item is in no split (it is listed as excluded), whatever its
+  figures: parking takes it off the table for now.
 """
 
 from __future__ import annotations
 
-from valueroom.domain.split import Entry, Figures, Split, compute_split, sealed_line
+from valueroom.domain.split import Entry, Figures, Pending, Split, compute_split, sealed_line
 from valueroom.domain.state import Item, RoomState
 
 __all__ = ["SPLIT_EVENTS", "preview_split", "shared_split"]
@@ -26,6 +30,7 @@ SPLIT_EVENTS = frozenset(
         "item.deleted",
         "item.withdrawn",
         "item.restored",
+        "item.parked",
         "figures.registered",
         "consent.changed",
         "item.revealed",
@@ -51,7 +56,9 @@ def shared_split(state: RoomState) -> Split:
     entries: list[Entry] = []
     excluded: list[str] = []
     for item in state.public.live_items():
-        if item.revealed:
+        if item.parked:
+            excluded.append(item.id)
+        elif item.revealed:
             entries.append(_revealed(item))
         elif item.sealed is not None:
             entries.append(_sealed(item))
@@ -65,7 +72,11 @@ def preview_split(state: RoomState, party: str) -> Split:
     view = state.view(party)
     entries: list[Entry] = []
     excluded: list[str] = []
+    pending: list[Pending] = []
     for item in view.live_items():
+        if item.parked:
+            excluded.append(item.id)
+            continue
         if item.revealed:
             entries.append(_revealed(item))
             continue
@@ -76,6 +87,5 @@ def preview_split(state: RoomState, party: str) -> Split:
         if record is None:
             excluded.append(item.id)
             continue
-        own = Figures(record.value, record.cost)
-        entries.append((item.id, own, None) if party == "buyer" else (item.id, None, own))
-    return compute_split(entries, excluded)
+        pending.append(Pending(item.id, party, record.value - record.cost))
+    return compute_split(entries, excluded, pending)
