@@ -42,7 +42,7 @@ def test_registration_is_visible_to_the_registering_party_only() -> None:
 def test_figures_are_exact_minor_units() -> None:
     room = Room()
     room.add("x")
-    room.do(SELLER, "figures.set", item_id="x", value="-1234,56", cost="0.01")
+    room.do(SELLER, "figures.set", item_id="x", value="-1234.56", cost="0.01")
     record = room.state.view("seller").private["x"]
     assert (record.value, record.cost) == (-123456, 1)
 

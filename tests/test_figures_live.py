@@ -145,6 +145,20 @@ REFUSALS = [
     pytest.param(
         "seller",
         "figures.set",
+        {"item_id": "i1", "value": "1.234,56", "cost": "0"},
+        "invalid_figure",
+        id="localised-not-canonical",
+    ),
+    pytest.param(
+        "seller",
+        "figures.set",
+        {"item_id": "i1", "value": "120,000", "cost": "0"},
+        "invalid_figure",
+        id="thousands-separator",
+    ),
+    pytest.param(
+        "seller",
+        "figures.set",
         {"item_id": "nope", "value": "5", "cost": "0"},
         "item_not_found",
         id="missing-item",

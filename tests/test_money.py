@@ -22,8 +22,6 @@ JPY = 0
         ("1.05", EUR, 105),
         ("0.01", EUR, 1),
         ("1234.50", EUR, 123450),
-        ("1234,50", EUR, 123450),
-        ("1234,5", EUR, 123450),
         ("007", EUR, 700),
         ("120000", EUR, 12_000_000),
         ("  42.10 ", EUR, 4210),
@@ -48,8 +46,7 @@ def test_parse_amount_accepts(text: str, decimals: int, expected: int) -> None:
     ("text", "decimals", "expected"),
     [
         ("-0.05", EUR, -5),
-        ("-0,05", EUR, -5),
-        ("-1234,50", EUR, -123450),
+        ("-1234.50", EUR, -123450),
         ("-7", JPY, -7),
         ("-0", EUR, 0),
         ("-9999999999.99", EUR, -MAX_UNITS),
@@ -83,6 +80,11 @@ def test_parse_amount_accepts_negative_when_allowed(
         "+5",
         "1,234.50",
         "1.234,50",
+        # One canonical format: a decimal comma is the browser's to translate.
+        "1234,50",
+        "1234,5",
+        "-0,05",
+        "120,000",
         "1.234.5",
         "1 234",
         "1_000",
@@ -125,12 +127,10 @@ def test_parse_amount_refuses_exponent() -> None:
     ("text", "decimals"),
     [
         ("1.234", EUR),
-        ("1,234", EUR),
         ("0.001", EUR),
         ("1.230", EUR),
         ("0.1", JPY),
         ("12.5", JPY),
-        ("12,5", JPY),
         ("12.0", JPY),
         ("1.2345", 3),
     ],
@@ -140,7 +140,7 @@ def test_parse_amount_refuses_too_many_fraction_digits(text: str, decimals: int)
         parse_amount(text, decimals, allow_negative=True)
 
 
-@pytest.mark.parametrize("text", ["-1", "-0.05", "-0", "-1234,50"])
+@pytest.mark.parametrize("text", ["-1", "-0.05", "-0", "-1234.50"])
 def test_parse_amount_refuses_negative_when_not_allowed(text: str) -> None:
     with pytest.raises(InvalidFigure, match="negative"):
         parse_amount(text, EUR, allow_negative=False)
@@ -229,4 +229,6 @@ def test_format_units(units: int, decimals: int, expected: str) -> None:
 def test_format_then_parse_round_trips(units: int, decimals: int) -> None:
     text = format_units(units, decimals)
     assert parse_amount(text, decimals, allow_negative=True) == units
-    assert parse_amount(text.replace(".", ","), decimals, allow_negative=True) == units
+    if "." in text:
+        with pytest.raises(InvalidFigure, match="not a plain number"):
+            parse_amount(text.replace(".", ","), decimals, allow_negative=True)

@@ -51,10 +51,10 @@ export function unitsToInput(units, decimals, lang) {
   return lang === "nl" ? text.replace(".", ",") : text;
 }
 
-const AMOUNT = /^(-?)([0-9]+)(?:[.,]([0-9]+))?$/;
+const AMOUNT = /^(-?)([0-9]+)(?:\.([0-9]+))?$/;
 
 /**
- * The server's amount grammar (digits, one optional '.' or ',', optional '-'),
+ * The server's canonical amount grammar (digits, one optional '.', optional '-'),
  * for optimistic display only: the server decides. Returns units, or null for
  * text the server would refuse (including amounts beyond `maxUnits`, the
  * schema's `limits.max_amount_units`).

@@ -25,7 +25,8 @@ test("units back into an input use the page's decimal separator", () => {
 test("the server's amount grammar parses into exact units", () => {
   assert.equal(parseAmount("120000", 2, money), 12_000_000);
   assert.equal(parseAmount("0.1", 2, money), 10);
-  assert.equal(parseAmount(" 12,5 ", 2, money), 1250);
+  assert.equal(parseAmount(" 12.5 ", 2, money), 1250);
+  assert.equal(parseAmount("12,5", 2, money), null, "the canonical form has no decimal comma");
   assert.equal(parseAmount("-0.01", 2, money), -1);
   assert.equal(parseAmount("500", 0, money), 500);
   // 0.1 + 0.2 in floats is 0.30000000000000004; parsing never goes through a float.

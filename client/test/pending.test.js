@@ -129,7 +129,7 @@ test("the neutral's agree or consent ops change nobody's marks", () => {
 });
 
 test("pending figures show as exact units and mark the item as saving", () => {
-  const shown = view([op("figures.set", { item_id: "x", value: "1234,5", cost: "0.01", note: "n" })]);
+  const shown = view([op("figures.set", { item_id: "x", value: "1234.5", cost: "0.01", note: "n" })]);
   assert.deepEqual(shown.private.get("x"), { value: 123_450, cost: 1, note: "n" });
   assert.deepEqual([...shown.pendingFigures], ["x"]);
 });

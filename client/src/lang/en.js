@@ -112,6 +112,7 @@ export const en = {
   "reason.figure.whole_number": "{field} must be a whole number in this currency.",
   "reason.figure.too_many_decimals": "{field} has more than {decimals} decimal places.",
   "reason.figure.too_large": "{field} is too large: at most {max}.",
+  "reason.amount.format": "{field}: type an amount like {big} or {exact}.",
   "reason.item.not_found": "That item is no longer on the agenda.",
   "reason.item.exists": "An item with that id already exists.",
   "reason.options.duplicate_id": "Two options of this item have the same id.",
@@ -201,6 +202,8 @@ export const en = {
   "figures.status.none": "not registered yet",
   "figures.status.saving": "saving…",
   "figures.status.registered": "registered ✓",
+  "figures.parsed": "reads as {amount}",
+  "figures.status.error": "not saved: see below",
 
   "reveal.heading": "Revealed figures",
   "reveal.changedFlag": "changed after reveal",

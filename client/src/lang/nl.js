@@ -114,6 +114,7 @@ export const nl = {
   "reason.figure.whole_number": "{field} moet in deze valuta een heel getal zijn.",
   "reason.figure.too_many_decimals": "{field} heeft meer dan {decimals} decimalen.",
   "reason.figure.too_large": "{field} is te groot: hoogstens {max}.",
+  "reason.amount.format": "{field}: typ een bedrag zoals {big} of {exact}.",
   "reason.item.not_found": "Dat onderwerp staat niet meer op de agenda.",
   "reason.item.exists": "Er bestaat al een onderwerp met die id.",
   "reason.options.duplicate_id": "Twee opties van dit onderwerp hebben dezelfde id.",
@@ -203,6 +204,8 @@ export const nl = {
   "figures.status.none": "nog niet geregistreerd",
   "figures.status.saving": "opslaan…",
   "figures.status.registered": "geregistreerd ✓",
+  "figures.parsed": "gelezen als {amount}",
+  "figures.status.error": "niet opgeslagen: zie hieronder",
 
   "reveal.heading": "Zichtbaar gemaakte cijfers",
   "reveal.changedFlag": "gewijzigd na onthulling",

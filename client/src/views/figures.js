@@ -6,6 +6,7 @@ import { h, setData, setText, setValue, toggle } from "../dom.js";
 import { errorText } from "../errors.js";
 import { lang, t, tr, trAttr } from "../i18n.js";
 import { PARTIES } from "../model.js";
+import { readAmount } from "../amounts.js";
 import { formatMoney, unitsToInput } from "../money.js";
 
 const otherParty = (party) => (party === "buyer" ? "seller" : "buyer");
@@ -129,10 +130,13 @@ export class FiguresPanel {
   constructor(itemId, session) {
     this.itemId = itemId;
     this.session = session;
-    const input = (testid, labelKey, props = {}) => {
+    const input = (testid, labelKey, props = {}, amount = false) => {
       const el = h("input", { class: `figure-input figure-${testid}`, testid, autocomplete: "off", ...props });
+      // What the page read from the typed text, before anything is registered.
+      const parsed = amount ? h("span", { class: "figure-parsed muted small", testid: `${testid}-parsed`, attrs: { "aria-live": "polite" } }) : null;
       el.addEventListener("input", () => {
         el.dataset.dirty = "true";
+        if (parsed) this.showParsed(el, parsed, testid === "figure-cost");
       });
       el.addEventListener("keydown", (event) => {
         if (event.key === "Enter") {
@@ -140,10 +144,10 @@ export class FiguresPanel {
           this.save();
         }
       });
-      return { el, label: h("label", { class: "field" }, tr(h("span", { class: "field-label" }), labelKey), el) };
+      return { el, parsed, label: h("label", { class: "field" }, tr(h("span", { class: "field-label" }), labelKey), el, parsed) };
     };
-    this.value = input("figure-value", "figures.value.label", { inputMode: "decimal", maxLength: 32 });
-    this.cost = input("figure-cost", "figures.cost.label", { inputMode: "decimal", maxLength: 32 });
+    this.value = input("figure-value", "figures.value.label", { inputMode: "decimal", maxLength: 32 }, true);
+    this.cost = input("figure-cost", "figures.cost.label", { inputMode: "decimal", maxLength: 32 }, true);
     this.note = input("figure-note", "figures.note.label", { maxLength: 4000 });
     trAttr(this.value.el, "placeholder", "figures.value.placeholder");
     trAttr(this.cost.el, "placeholder", "figures.cost.placeholder");
@@ -160,6 +164,7 @@ export class FiguresPanel {
     );
     // Leaving the panel with unsent figures sends them.
     this.localError = null;
+    this.localField = null;
     this.el.addEventListener("focusout", (event) => {
       if (!this.el.contains(event.relatedTarget)) this.save({ quiet: true });
     });
@@ -169,18 +174,53 @@ export class FiguresPanel {
     return [this.value, this.cost, this.note].some(({ el }) => el.dataset.dirty === "true");
   }
 
+  /** Read an amount field as typed on this page (see amounts.js). */
+  read(el, isCost) {
+    const limits = { allowNegative: !isCost, maxUnits: this.session.validator.limits.max_amount_units };
+    return readAmount(el.value, lang(), this.session.decimals, limits);
+  }
+
+  showParsed(el, parsed, isCost) {
+    const result = el.value.trim() ? this.read(el, isCost) : null;
+    const currency = this.session.room?.currency ?? "EUR";
+    setText(parsed, result?.ok ? t("figures.parsed", { amount: formatMoney(result.units, currency, this.session.decimals) }) : "");
+    setData(parsed, "units", result?.ok ? result.units : "");
+  }
+
   save({ quiet = false } = {}) {
     if (!this.dirty()) return;
-    const value = this.value.el.value.trim();
-    const cost = this.cost.el.value.trim();
-    if (!value || !cost) {
-      if (!quiet) this.localError = t("figures.bothNeeded");
-      this.showError(this.localError);
+    if (!this.value.el.value.trim() || !this.cost.el.value.trim()) {
+      if (!quiet) this.setLocalError(() => t("figures.bothNeeded"), null);
+      this.showError(this.localError?.(), this.localField);
       return;
     }
-    this.localError = null;
+    const value = this.read(this.value.el, false);
+    const cost = this.read(this.cost.el, true);
+    for (const [field, result] of /** @type {const} */ ([["value", value], ["cost", cost]])) {
+      if (!result.ok) {
+        const refusal = { code: "invalid_figure", reason: result.reason, field, params: result.params };
+        // A function, so that the text follows a language switch.
+        this.setLocalError(() => errorText(refusal), field);
+        this.showError(this.localError?.(), this.localField);
+        this.showStatus("error");
+        return;
+      }
+    }
+    if (!value.ok || !cost.ok) return;
+    this.setLocalError(null, null);
     for (const { el } of [this.value, this.cost, this.note]) el.dataset.dirty = "false";
-    this.session.setFigures(this.itemId, { value, cost, note: this.note.el.value });
+    this.session.setFigures(this.itemId, { value: value.canonical, cost: cost.canonical, note: this.note.el.value });
+  }
+
+  setLocalError(message, field) {
+    this.localError = message;
+    this.localField = field;
+  }
+
+  showStatus(status) {
+    setData(this.status, "status", status);
+    setText(this.status, t(`figures.status.${status}`));
+    toggle(this.el, "is-registered", status === "registered");
   }
 
   /** Show `message` under the fields and mark `field` ("value" or "cost", as the server names it). */
@@ -210,13 +250,13 @@ export class FiguresPanel {
       setValue(this.cost.el, unitsToInput(record.cost, info.decimals, lang()));
       setValue(this.note.el, record.note);
     }
+    const error = info.fieldError?.name === "figures.set" ? info.fieldError : null;
+    // An error, from this page or the server, says "not saved": never "registered ✓" beside it.
     let status = "none";
     if (info.pendingFigures) status = "saving";
+    else if (error || this.localError) status = "error";
     else if (info.registered) status = "registered";
-    setData(this.status, "status", status);
-    setText(this.status, t(`figures.status.${status}`));
-    toggle(this.el, "is-registered", status === "registered");
-    const error = info.fieldError?.name === "figures.set" ? info.fieldError : null;
+    this.showStatus(status);
     if (error && error !== this.lastError) {
       // Refused: keep what the user typed so it can be corrected.
       this.value.el.dataset.dirty = "true";
@@ -224,6 +264,6 @@ export class FiguresPanel {
     }
     this.lastError = error;
     if (error) this.showError(errorText(error), error.field);
-    else this.showError(this.localError ?? null);
+    else this.showError(this.localError?.() ?? null, this.localField);
   }
 }

@@ -5,12 +5,18 @@ Promises:
 - No float is ever involved. ``parse_amount`` reads the text with
   :class:`decimal.Decimal` and returns an ``int`` of minor units (cents for
   EUR, yen for JPY); ``format_units`` prints such an ``int`` back exactly.
-- The accepted grammar is small and fixed: an optional leading ``-`` (only
-  when the caller allows negatives), one or more ASCII digits, and optionally
-  one decimal separator (``.`` or ``,``) followed by one or more ASCII digits.
-  Whitespace around the amount is ignored. Everything else is refused:
+- The accepted grammar is one canonical format, the same in every language:
+  an optional leading ``-`` (only when the caller allows negatives), one or
+  more ASCII digits, and optionally a decimal point ``.`` followed by one or
+  more ASCII digits. Whitespace around the amount is ignored. Everything else
+  is refused with reason ``figure.not_a_number``: a decimal comma,
   thousands separators, inner spaces, ``+``, exponents, ``NaN``,
   ``Infinity``, non-ASCII digits, a bare separator (``"12."``, ``".5"``).
+  Reading amounts the way people type them ("1.234,56" on a Dutch page,
+  "1,234.56" on an English one) is the browser's job
+  (``client/src/amounts.js``), which always sends this canonical form: the
+  server cannot know which language the typist meant, and "120.000" means
+  different amounts in the two.
 - An amount never carries more fraction digits than the currency has
   (``"1.234"`` is refused for EUR, ``"12.5"`` and ``"12.0"`` for JPY): the
   user typed a precision the currency cannot hold, and silently rounding
@@ -45,7 +51,7 @@ JavaScript client can hold exactly.
 
 # [0-9] rather than \d: \d also matches Arabic-Indic and other Unicode digits,
 # which Decimal would happily accept.
-_AMOUNT: Final = re.compile(r"(?P<sign>-?)(?P<whole>[0-9]+)(?:[.,](?P<fraction>[0-9]+))?")
+_AMOUNT: Final = re.compile(r"(?P<sign>-?)(?P<whole>[0-9]+)(?:\.(?P<fraction>[0-9]+))?")
 
 
 def parse_amount(
@@ -61,7 +67,7 @@ def parse_amount(
     ``decimals`` is the currency's number of minor-unit digits (2 for EUR,
     0 for JPY). ``field`` names the figure in refusal messages.
 
-    >>> parse_amount("1234,50", 2, allow_negative=False)
+    >>> parse_amount("1234.50", 2, allow_negative=False)
     123450
     >>> parse_amount("-0.05", 2, allow_negative=True)
     -5
@@ -81,8 +87,8 @@ def parse_amount(
     match = _AMOUNT.fullmatch(stripped)
     if match is None:
         raise InvalidFigure(
-            f"{field} is not a plain number: use digits with at most one '.' or ',' "
-            "and no thousands separators",
+            f"{field} is not a plain number: use digits with at most one '.' as the "
+            "decimal point and no thousands separators",
             reason="figure.not_a_number",
             field=field,
         )
