@@ -97,7 +97,8 @@ export class SplitView {
     this.preview.hidden = !preview || !session.isParty;
     if (preview && session.isParty) {
       this.preview.className = `split-preview private-panel role-${session.role}`;
-      this.preview.replaceChildren(
+      // replaceChildren would print a null as "null": build the list without them.
+      const parts = [
         h("div", { class: "private-head" }, h("span", { class: "icon icon-lock", attrs: { "aria-hidden": "true" } }), h("span", { class: "private-owner", text: t("preview.heading", { party: t(`role.${session.role}`) }) })),
         h("p", { class: "muted small", text: t("preview.lead") }),
         preview.total
@@ -105,7 +106,8 @@ export class SplitView {
           : null,
         pendingList(byAgenda(preview.pending ?? []), titleOf, money, session.role),
         !preview.total && !(preview.pending ?? []).length ? h("p", { class: "muted small", text: t("preview.empty") }) : null,
-      );
+      ];
+      this.preview.replaceChildren(...parts.filter((part) => part !== null));
     }
   }
 
@@ -212,7 +214,7 @@ function splitTable(lines, total, titleOf, money, { testid, totalTestid }) {
   const partyCell = (line, party) =>
     h(
       "td",
-      { class: "num", testid: `line-${party}` },
+      { class: "num", testid: `line-${party}`, data: { label: t(`role.${party}`) } },
       h("span", { class: "own", title: t("split.col.own", { party: t(`role.${party}`) }), text: money(line.own[party]) }),
       h("span", { class: "fair", testid: `line-fair-${party}`, text: t("split.fairShort", { amount: money(line.fair[party]) }) }),
     );
@@ -235,7 +237,7 @@ function splitTable(lines, total, titleOf, money, { testid, totalTestid }) {
       partyCell(line, "seller"),
       h(
         "td",
-        { class: "num" },
+        { class: "num", data: { label: t("split.col.netSettlement") } },
         h("span", { class: `own strong${line.net < 0 ? " negative" : ""}`, testid: "line-net", text: money(line.net) }),
         h("span", { class: "settlement", testid: "line-transfer", text: transferText(line, money) }),
       ),
