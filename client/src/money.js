@@ -73,3 +73,23 @@ export function parseAmount(text, decimals, { allowNegative, maxUnits }) {
   if (!Number.isSafeInteger(units) || units > maxUnits) return null;
   return sign ? -units : units;
 }
+
+/** @type {Map<string, Intl.NumberFormat>} */
+const compactFormatters = new Map();
+
+/**
+ * A short money label for a chart axis ("€120K", "€ 120 k"): display only,
+ * rounded; never for a figure anyone reads as exact.
+ * @param {number} units
+ * @param {string} currency
+ * @param {number} decimals
+ */
+export function compactMoney(units, currency, decimals) {
+  const key = `${locale()}|${currency}`;
+  let nf = compactFormatters.get(key);
+  if (!nf) {
+    nf = new Intl.NumberFormat(locale(), { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 });
+    compactFormatters.set(key, nf);
+  }
+  return nf.format(units / 10 ** decimals);
+}

@@ -1,63 +1,104 @@
-// The pie: created value and its two fair halves, as a Chart.js doughnut,
-// updated in place on every split frame. Chart.js is loaded as a classic
-// script (window.Chart) from /vendor/.
+// The split as diverging bars (Chart.js, horizontal): per revealed item and in
+// total, each side's own net, the created value and the transfer to the
+// seller (negative: the seller pays the buyer). Bars grow left of zero for
+// losses, so a negative total reads as one, not as an empty ring. Chart.js is
+// loaded as a classic script (window.Chart) from /vendor/.
 
 const cssColor = (name, fallback) =>
   getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+
+/** The longest row label, in characters; the full title is in the tooltip and the table. */
+const LABEL_CHARS = 22;
+
+/**
+ * @typedef {{label: string, own: {buyer: number, seller: number}, net: number, transfer: number, total: boolean}} ChartRow
+ * transfer: what the seller receives (negative: the seller pays).
+ */
 
 export class SplitChart {
   constructor(canvas) {
     this.canvas = canvas;
     this.chart = null;
-    this.current = { halves: { buyer: 0, seller: 0 }, format: String, empty: true };
+    /** @type {{rows: ChartRow[], format: (units: number) => string}} */
+    this.current = { rows: [], format: String };
   }
 
   /**
-   * halves: {buyer, seller} fair halves (minor units, may be negative);
-   * labels: {buyer, seller}; format(units) → text; empty: nothing to draw.
+   * rows: one per revealed item, then the total; names: the four series'
+   * names in the page's language; format(units) → money text; compact(units)
+   * → a short axis label ("€120K", "€ 120 k").
+   * @param {{rows: ChartRow[], names: {buyer: string, seller: string, net: string, transfer: string},
+   *   format: (units: number) => string, compact: (units: number) => string}} data
    */
-  update({ halves, labels, format, empty }) {
+  update({ rows, names, format, compact }) {
     const Chart = window.Chart;
     if (!Chart) return;
-    this.current = { halves, format, empty };
-    // A pie cannot show a negative slice; the table and the note say what happened instead.
-    const data = empty ? [1] : [Math.max(0, halves.buyer), Math.max(0, halves.seller)];
-    const colors = empty
-      ? [cssColor("--line", "#ddd")]
-      : [cssColor("--buyer", "#2459c9"), cssColor("--seller", "#b4531a")];
-    const chartLabels = empty ? [""] : [labels.buyer, labels.seller];
+    this.current = { rows, format };
+    const short = (text) => (text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text);
+    const labels = rows.map((row) => short(row.label));
+    const colors = {
+      buyer: cssColor("--buyer", "#2459c9"),
+      seller: cssColor("--seller", "#b4531a"),
+      net: cssColor("--accent", "#0e6e66"),
+      transfer: cssColor("--muted", "#687385"),
+    };
+    const series = [
+      { key: "buyer", values: rows.map((row) => row.own.buyer) },
+      { key: "seller", values: rows.map((row) => row.own.seller) },
+      { key: "net", values: rows.map((row) => row.net) },
+      { key: "transfer", values: rows.map((row) => row.transfer) },
+    ];
+    const datasets = series.map(({ key, values }) => ({
+      label: names[key],
+      // Minor units: drawing needs no exactness, and the tooltip formats them exactly.
+      data: values,
+      backgroundColor: colors[key],
+      borderColor: colors[key],
+      borderWidth: 0,
+      barPercentage: 0.9,
+      categoryPercentage: 0.85,
+    }));
+    // Tall enough for four bars per row and readable labels on a phone.
+    this.canvas.parentElement?.style.setProperty("--chart-rows", String(Math.max(rows.length, 1)));
     if (!this.chart) {
       this.chart = new Chart(this.canvas, {
-        type: "doughnut",
-        data: {
-          labels: chartLabels,
-          datasets: [{ data, backgroundColor: colors, borderColor: cssColor("--surface", "#fff"), borderWidth: 2 }],
-        },
+        type: "bar",
+        data: { labels, datasets },
         options: {
+          indexAxis: "y",
           responsive: true,
           maintainAspectRatio: false,
-          cutout: "62%",
-          animation: { duration: 250 },
+          animation: { duration: 200 },
+          scales: {
+            x: {
+              ticks: { callback: (value) => this.compact(Number(value)), maxTicksLimit: 5, font: { size: 11 } },
+              grid: { color: (context) => (context.tick?.value === 0 ? cssColor("--ink", "#1d2530") : cssColor("--line", "#e5e7eb")) },
+            },
+            y: { ticks: { font: (context) => ({ size: 11, weight: this.current.rows[context.index]?.total ? "bold" : "normal" }) } },
+          },
           plugins: {
-            legend: { display: false },
+            legend: { position: "bottom", labels: { boxWidth: 12, font: { size: 11 } } },
             tooltip: {
-              filter: () => !this.current.empty,
               callbacks: {
-                title: () => "",
-                label: (context) => {
-                  const { halves: h, format: f } = this.current;
-                  return `${context.label}: ${f(context.dataIndex === 0 ? h.buyer : h.seller)}`;
-                },
+                title: (items) => this.current.rows[items[0]?.dataIndex ?? 0]?.label ?? "",
+                label: (context) => `${context.dataset.label}: ${this.current.format(Number(context.raw))}`,
               },
             },
           },
         },
       });
+      this.compact = compact;
       return;
     }
-    this.chart.data.labels = chartLabels;
-    Object.assign(this.chart.data.datasets[0], { data, backgroundColor: colors });
+    this.compact = compact;
+    this.chart.data.labels = labels;
+    this.chart.data.datasets = datasets;
     this.chart.update();
+  }
+
+  /** @param {number} units */
+  compact(units) {
+    return String(units);
   }
 
   destroy() {

@@ -3,7 +3,7 @@
 
 import { h, setData, setText } from "../dom.js";
 import { lang, t, tr } from "../i18n.js";
-import { formatMoney } from "../money.js";
+import { compactMoney, formatMoney } from "../money.js";
 import { agendaOrder } from "../order.js";
 import { SplitChart } from "./chart.js";
 
@@ -21,8 +21,8 @@ export class SplitView {
     this.session = session;
     this.canvas = h("canvas", { testid: "split-chart", attrs: { role: "img" } });
     this.chart = new SplitChart(this.canvas);
+    this.chartWrap = h("div", { class: "chart-wrap" }, this.canvas);
     this.chartNote = h("p", { class: "chart-note", testid: "split-chart-note" });
-    this.center = h("div", { class: "chart-center" });
     this.totals = h("dl", { class: "split-totals" });
     this.settlement = h("strong", { testid: "split-total-transfer" });
     this.table = h("div", { class: "split-table-wrap" });
@@ -35,7 +35,7 @@ export class SplitView {
       { class: "split", testid: "split", attrs: { "aria-labelledby": "split-heading" } },
       h("div", { class: "section-head" }, tr(h("h2", { id: "split-heading" }), "split.heading")),
       tr(h("p", { class: "muted small" }), "split.lead"),
-      h("div", { class: "split-overview" }, h("div", { class: "chart-wrap" }, this.canvas, this.center), this.totals),
+      h("div", { class: "split-overview" }, this.totals, this.chartWrap),
       h("p", { class: "split-settlement" }, tr(h("span", { class: "settlement-label" }), "split.settlement"), this.settlement),
       this.chartNote,
       this.table,
@@ -64,7 +64,7 @@ export class SplitView {
     const byAgenda = (lines) => [...lines].sort((a, b) => (rank.get(a.item_id) ?? 1e9) - (rank.get(b.item_id) ?? 1e9));
 
     const total = split.shared.total;
-    this.renderOverview(total, money);
+    this.renderOverview(total, money, byAgenda(split.shared.lines), titleOf);
     this.table.replaceChildren(
       total ? splitTable(byAgenda(split.shared.lines), total, titleOf, money, { testid: "split-line", totalTestid: "split-total" }) : tr(h("p", { class: "muted" }), "split.nothingRevealed"),
     );
@@ -143,19 +143,32 @@ export class SplitView {
     );
   }
 
-  renderOverview(total, money) {
+  renderOverview(total, money, lines = [], titleOf = (id) => id) {
     const net = total ? total.net : 0;
-    const empty = !total || net <= 0;
-    this.chart.update({
-      halves: total ? total.fair : { buyer: 0, seller: 0 },
-      labels: { buyer: t("split.half", { party: t("role.buyer") }), seller: t("split.half", { party: t("role.seller") }) },
-      format: money,
-      empty,
-    });
-    this.canvas.setAttribute("aria-label", t("split.chartLabel", { net: money(net) }));
-    this.center.replaceChildren(
-      h("span", { class: "chart-center-label", text: t("split.created") }),
-      h("strong", { class: `chart-center-value${net < 0 ? " negative" : ""}`, text: money(net) }),
+    const room = this.session.room;
+    this.chartWrap.hidden = !total;
+    if (total) {
+      const row = (line, label, isTotal) => ({ label, own: line.own, net: line.net, transfer: line.transfer.seller, total: isTotal });
+      this.chart.update({
+        rows: [...lines.map((line) => row(line, titleOf(line.item_id), false)), row(total, t("split.total"), true)],
+        names: {
+          buyer: t("split.chart.own", { party: t("role.buyer") }),
+          seller: t("split.chart.own", { party: t("role.seller") }),
+          net: t("split.created"),
+          transfer: t("split.chart.transfer"),
+        },
+        format: money,
+        compact: (units) => compactMoney(units, room?.currency ?? "EUR", this.session.decimals),
+      });
+    }
+    this.canvas.setAttribute(
+      "aria-label",
+      t("split.chartLabel", {
+        net: money(net),
+        buyer: money(total ? total.own.buyer : 0),
+        seller: money(total ? total.own.seller : 0),
+        transfer: total ? transferText(total, money) : t("split.noTransfer"),
+      }),
     );
     let note = "";
     if (!total) note = "";
