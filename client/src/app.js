@@ -8,6 +8,7 @@
 import { installDebugHooks } from "./debug.js";
 import { lang, t } from "./i18n.js";
 import { loadSchema } from "./schema.js";
+import { rememberJoined } from "./rooms-list.js";
 import { remembered } from "./storage.js";
 import { askName, showInvalidLink } from "./views/joinform.js";
 import { mountLanding } from "./views/landing.js";
@@ -59,6 +60,12 @@ async function main() {
     onInvalid: () => remembered.forgetToken(roomId),
   });
   installDebugHooks(session);
+  // Once welcomed, the landing page can list this room with the role and link it was joined by.
+  const stop = session.subscribe(() => {
+    if (!session.you || !session.room || !roomId) return;
+    rememberJoined(roomId, { role: session.you.role, title: session.room.title, link: `${location.origin}/join#${token}` });
+    stop();
+  });
 }
 
 main().catch((error) => {

@@ -2,7 +2,8 @@
 
 import { h } from "../dom.js";
 import { tr, trAttr, t } from "../i18n.js";
-import { toast } from "./toast.js";
+import { rememberCreated } from "../rooms-list.js";
+import { copyLink, MyRooms } from "./myrooms.js";
 
 const ROLES = ["buyer", "seller", "neutral"];
 
@@ -21,9 +22,15 @@ export function mountLanding(root, { validator }) {
       tr(h("li"), "landing.step3"),
     ),
   );
-  const form = createForm(validator, (result, neutral) => showInvites(invites, result, neutral));
+  const myRooms = new MyRooms();
+  const form = createForm(validator, (result, neutral, title) => {
+    // Remembered on this device, so the links survive a reload.
+    rememberCreated(result, title);
+    myRooms.render();
+    showInvites(invites, result, neutral);
+  });
   const invites = h("section", { class: "invites", testid: "invites", hidden: true });
-  page.append(intro, h("div", { class: "landing-work" }, form, invites));
+  page.append(intro, h("div", { class: "landing-work" }, form, invites, myRooms.el));
   root.append(page);
 }
 
@@ -51,6 +58,17 @@ function createForm(validator, onCreated) {
   const neutral = h("input", { type: "checkbox", name: "neutral", testid: "create-neutral" });
   const error = h("p", { class: "form-error", testid: "create-error", attrs: { role: "alert" }, hidden: true });
   const submit = tr(h("button", { type: "submit", class: "btn btn-primary", testid: "create-submit" }), "create.submit");
+  // After one room was created on this page, the next "Create room" asks first.
+  let lastCreated = null;
+  let confirmed = false;
+  const again = h("div", { class: "create-again", testid: "create-again", attrs: { role: "alertdialog", "aria-labelledby": "create-again-text" }, hidden: true });
+  const askAgain = () => {
+    const yes = tr(h("button", { type: "button", class: "btn btn-primary btn-small", testid: "create-again-yes", on: { click: () => { confirmed = true; again.hidden = true; form.requestSubmit(); } } }), "create.again.yes");
+    const no = tr(h("button", { type: "button", class: "btn btn-small", testid: "create-again-no", on: { click: () => { again.hidden = true; submit.focus(); } } }), "create.again.no");
+    again.replaceChildren(h("p", { id: "create-again-text", text: t("create.again.question", { title: lastCreated }) }), h("div", { class: "form-actions" }, yes, no));
+    again.hidden = false;
+    yes.focus();
+  };
 
   const form = h(
     "form",
@@ -66,6 +84,7 @@ function createForm(validator, onCreated) {
       h("span", {}, tr(h("span"), "create.neutral"), tr(h("span", { class: "field-hint" }), "create.neutral.hint")),
     ),
     error,
+    again,
     h("div", { class: "form-actions" }, submit),
   );
 
@@ -84,6 +103,11 @@ function createForm(validator, onCreated) {
       title.focus();
       return;
     }
+    if (lastCreated !== null && !confirmed) {
+      askAgain();
+      return;
+    }
+    confirmed = false;
     try {
       validator.checkHttp("create_room", body);
     } catch (violation) {
@@ -102,7 +126,8 @@ function createForm(validator, onCreated) {
         showError(error, "create.error.server", { detail: data?.error?.message ?? response.status });
         return;
       }
-      onCreated(data, body.neutral);
+      lastCreated = body.title;
+      onCreated(data, body.neutral, body.title);
     } catch {
       showError(error, "create.error.network");
     } finally {
@@ -145,16 +170,4 @@ function inviteCard(role, link) {
     h("div", { class: "invite-head" }, tr(h("span", { class: `role-badge role-${role}` }), `role.${role}`), tr(h("span", { class: "muted small" }), `invites.who.${role}`)),
     h("div", { class: "invite-row" }, input, copy, enter),
   );
-}
-
-async function copyLink(input) {
-  try {
-    await navigator.clipboard.writeText(input.value);
-    toast(t("invites.copied"));
-  } catch {
-    // No clipboard permission (or an insecure origin): select the text so Ctrl+C works.
-    input.focus();
-    input.select();
-    toast(t("invites.selected"));
-  }
 }

@@ -1,0 +1,80 @@
+// "Your rooms on this device" on the landing page: every room this device
+// created (with all its invite links, to copy again) or joined (to open
+// again), from rooms-list.js. Nothing here talks to the server.
+
+import { h } from "../dom.js";
+import { t, tr, trAttr } from "../i18n.js";
+import { forgetRoom, listRooms } from "../rooms-list.js";
+import { toast } from "./toast.js";
+
+const ROLES = ["buyer", "seller", "neutral"];
+
+export class MyRooms {
+  constructor() {
+    this.el = h("section", { class: "my-rooms card", testid: "my-rooms", attrs: { "aria-labelledby": "my-rooms-heading" } });
+    this.render();
+  }
+
+  render() {
+    const rooms = listRooms();
+    this.el.hidden = rooms.length === 0;
+    this.el.replaceChildren(
+      tr(h("h2", { id: "my-rooms-heading" }), "myRooms.heading"),
+      tr(h("p", { class: "muted small" }), "myRooms.lead"),
+      h("ul", { class: "my-rooms-list" }, rooms.map((room) => this.entry(room))),
+    );
+  }
+
+  entry(room) {
+    const roles = ROLES.filter((role) => room.links[role]);
+    const row = (role) => {
+      const link = room.links[role];
+      const input = h("input", { readOnly: true, value: link, class: "invite-link", testid: `my-room-link-${role}` });
+      trAttr(input, "aria-label", `invites.link.${role}`);
+      return h(
+        "li",
+        { class: `my-room-link role-${role}`, data: { role } },
+        tr(h("span", { class: `role-badge role-${role}` }), `role.${role}`),
+        room.joined.includes(role) ? tr(h("span", { class: "muted small" }), "myRooms.joinedAs") : null,
+        input,
+        room.created
+          ? tr(h("button", { type: "button", class: "btn btn-small", testid: `my-room-copy-${role}`, on: { click: () => copyLink(input) } }), "invites.copy")
+          : null,
+        h("a", { class: "btn btn-small btn-ghost", href: link, testid: `my-room-open-${role}`, text: t(`invites.enter.${role}`) }),
+      );
+    };
+    const forget = tr(
+      h("button", {
+        type: "button",
+        class: "btn btn-small btn-ghost",
+        testid: "my-room-forget",
+        on: {
+          click: () => {
+            forgetRoom(room.room_id);
+            this.render();
+          },
+        },
+      }),
+      "myRooms.forget",
+    );
+    return h(
+      "li",
+      { class: "my-room", testid: "my-room", data: { roomId: room.room_id, created: room.created } },
+      h("div", { class: "my-room-head" }, h("strong", { class: "my-room-title", text: room.title || room.room_id }), room.created ? tr(h("span", { class: "muted small" }), "myRooms.created") : null, forget),
+      h("ul", { class: "my-room-links" }, roles.map(row)),
+    );
+  }
+}
+
+/** Copy an invite link from its read-only input; without clipboard access, select it for Ctrl+C. */
+export async function copyLink(input) {
+  try {
+    await navigator.clipboard.writeText(input.value);
+    toast(t("invites.copied"));
+  } catch {
+    // No clipboard permission (or an insecure origin): select the text so Ctrl+C works.
+    input.focus();
+    input.select();
+    toast(t("invites.selected"));
+  }
+}
