@@ -26,6 +26,7 @@ function asView(state) {
     caucus: state.caucus,
     seals: Object.fromEntries([...state.seals].filter(([, byParty]) => Object.keys(byParty).length > 0)),
     access: Object.fromEntries(state.access),
+    guide: state.guide,
   };
 }
 

@@ -43,6 +43,9 @@ def fixture_log(kind: str, phase: str) -> tuple[Event, ...]:
     for item_id in ("a", "d", "f", "s", "v"):
         room.add(item_id, title=item_id.upper())
     room.do(BUYER, "item.delete", item_id="d")
+    for actor in (BUYER, SELLER):
+        for question in ("valuable", "cooperation"):
+            room.do(actor, "opening.answer", question=question, answer="Yes")
     for item_id in ("a", "f", "s", "v"):
         room.do(BUYER, "figures.set", item_id=item_id, value="100", cost="10")
         room.do(SELLER, "figures.set", item_id=item_id, value="50", cost="80")
@@ -173,6 +176,12 @@ SCENARIOS: dict[str, Scenario] = {
         ["seal.disputed"],
     ),
     "seal.attest": Scenario(lambda room, role: {"item_id": "v"}, ["split.sealed"]),
+    "opening.answer": Scenario(
+        lambda room, role: {"question": "valuable", "answer": "Certainly"}, ["opening.answered"]
+    ),
+    "opening.share": Scenario(lambda room, role: {}, ["opening.ready"]),
+    "plan.set": Scenario(lambda room, role: {"item_id": "a", "open": True}, ["plan.changed"]),
+    "trust.pulse": Scenario(lambda room, role: {"behaviour": "listen_first"}, ["trust.pulsed"]),
 }
 
 

@@ -44,6 +44,10 @@ PARTY_COMMANDS = {
     "item.withdraw",
     "seal.share",
     "seal.withdraw",
+    "opening.answer",
+    "opening.share",
+    "plan.set",
+    "trust.pulse",
 }
 NEUTRAL_COMMANDS = {
     "phase.set",
@@ -94,6 +98,8 @@ COMMANDS = (
     + ["seal.share"] * 3
     + ["seal.withdraw", "seal.dispute"]
     + ["seal.verify", "seal.attest"] * 2
+    + ["opening.answer"] * 3
+    + ["opening.share", "plan.set", "trust.pulse"]
 )
 
 
@@ -149,6 +155,17 @@ def step(draw: st.DrawFn) -> Step:
         args = {"party": draw(st.sampled_from(["buyer", "seller"]))}
         if name == "caucus.post":
             args["text"] = draw(st.sampled_from(["why so?", "fine"]))
+    elif name == "opening.answer":
+        args = {
+            "question": draw(st.sampled_from(["valuable", "cooperation"])),
+            "answer": draw(st.sampled_from(["", "yes", "not yet"])),
+        }
+    elif name == "opening.share":
+        args = {}
+    elif name == "plan.set":
+        args["open"] = draw(st.booleans())
+    elif name == "trust.pulse":
+        args = {"behaviour": draw(st.sampled_from(["respect", "listen_first"]))}
     elif name in ("seal.share", "seal.withdraw"):
         args["party"] = draw(st.sampled_from(["buyer", "seller"]))
     elif name in ("seal.verify", "seal.dispute"):
@@ -230,7 +247,13 @@ def test_server_and_client_folds_agree_for_every_role(program: list[Step], tmp_p
 def test_folds_agree_on_a_session_that_reveals_and_revises(tmp_path: Path) -> None:
     """A fixed session through every event type, so the agreement never rests on luck."""
     room = Room(neutral=True, phase="dividing")
+    for actor in (BUYER, SELLER):
+        room.do(actor, "opening.answer", question="valuable", answer="Yes, both ways")
+        room.do(actor, "opening.answer", question="cooperation", answer="Not yet")
+        room.do(actor, "opening.share")
     room.add("stock", "Consignment stock", kind="relationship")
+    room.do(BUYER, "plan.set", item_id="stock", open=True)
+    room.do(SELLER, "trust.pulse", behaviour="keep_commitments")
     room.add("gone", "Temporary")
     room.do(BUYER, "figures.set", item_id="stock", value="120000", cost="10000", note="private")
     room.do(SELLER, "figures.set", item_id="stock", value="20000", cost="50000")
@@ -289,5 +312,6 @@ def test_folds_agree_on_a_session_that_reveals_and_revises(tmp_path: Path) -> No
         "timer.cleared", "note.added", "note.edited", "note.removed", "caucus.opened",
         "caucus.posted", "caucus.closed", "seal.shared", "seal.verified", "split.sealed",
         "seal.outdated", "split.unsealed", "seal.withdrawn", "seal.disputed", "phase.changed",
+        "opening.answered", "opening.ready", "opening.shared", "plan.changed", "trust.pulsed",
     } <= names  # fmt: skip
     check_agreement(room, tmp_path)

@@ -42,6 +42,10 @@ DOES = {
     "seal.verify": "verify sealed figures, with a comment",
     "seal.dispute": "dispute sealed figures, with a comment",
     "seal.attest": "put an item into the split under seal",
+    "opening.answer": "answer a core question, privately",
+    "opening.share": "share your answers (both at once)",
+    "plan.set": "say whether you intend to open an item",
+    "trust.pulse": "name a trust-building behaviour you saw",
 }
 
 WHO = {

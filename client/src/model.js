@@ -10,7 +10,10 @@
 // they can be restored), private (this party's own figures), phase and the
 // parties' phase proposals, the agenda lock, the round timer, the neutral's
 // process notes, the caucus threads this role may see, the figures under seal
-// this role may see (a party: its own; the neutral: both) and their access log.
+// this role may see (a party: its own; the neutral: both) and their access log,
+// and the method's guidance (guide-model.js).
+
+import { applyGuideEvent, emptyGuide, GUIDE_EVENTS, guideFromWire } from "./guide-model.js";
 
 /**
  * @typedef {"buyer" | "seller"} Party
@@ -38,11 +41,13 @@
  * @typedef {{room: Room | null, items: Map<string, Item>, removed: Map<string, Item>,
  *   private: Map<string, PrivateRecord>, phase: string, proposals: Proposals, locked: boolean,
  *   timer: Timer | null, notes: Map<string, Note>, caucus: {buyer: Caucus, seller: Caucus},
- *   seals: Map<string, Record<string, Seal>>, access: Map<string, Access[]>}} State
+ *   seals: Map<string, Record<string, Seal>>, access: Map<string, Access[]>,
+ *   guide: import("./guide-model.js").Guide}} State
  * @typedef {{room: Room | null, items: Item[], removed: Item[],
  *   private: Record<string, PrivateRecord>, phase: string, proposals: Proposals, locked: boolean,
  *   timer: Timer | null, notes: Note[], caucus: {buyer: Caucus, seller: Caucus},
- *   seals: Record<string, Record<string, Seal>>, access: Record<string, Access[]>}} WireView
+ *   seals: Record<string, Record<string, Seal>>, access: Record<string, Access[]>,
+ *   guide: import("./guide-model.js").Guide}} WireView
  *   the `view` of a welcome frame
  * @typedef {{type: "event", seq: number, at: number, actor: {role: string, name: string} | null,
  *   op: string | null, vis: number, name: string, data: Record<string, any>}} EventFrame
@@ -68,6 +73,7 @@ export function emptyState() {
     caucus: { buyer: { open: false, messages: [] }, seller: { open: false, messages: [] } },
     seals: new Map(),
     access: new Map(),
+    guide: emptyGuide(),
   };
 }
 
@@ -93,6 +99,7 @@ export function stateFromView(view) {
   };
   for (const [id, byParty] of Object.entries(view.seals)) state.seals.set(id, { ...byParty });
   for (const [id, entries] of Object.entries(view.access)) state.access.set(id, [...entries]);
+  state.guide = guideFromWire(view.guide);
   return state;
 }
 
@@ -254,7 +261,8 @@ const APPLY = {
  * @param {EventFrame} event
  */
 export function applyEvent(state, event) {
-  APPLY[event.name]?.(state, event.data, event);
+  if (GUIDE_EVENTS.has(event.name)) applyGuideEvent(state.guide, event.name, event.data, event);
+  else APPLY[event.name]?.(state, event.data, event);
 }
 
 /** Why nobody may delete this item (it can only be withdrawn by both), or null. Mirrors Item.protected. */

@@ -128,8 +128,14 @@ test("a welcome view gives the state that folding the same events gives", () => 
     added("x"),
     added("y", "a1"),
     ev("figures.registered", { item_id: "y", party: "buyer", value: 5, cost: 1, note: "" }),
+    ev("opening.answered", { party: "buyer", question: "valuable", answer: "Yes" }),
+    ev("plan.changed", { item_id: "y", party: "seller", open: true }),
+    ev("trust.pulsed", { party: "seller", behaviour: "listen_first" }),
   ];
   const folded = fold(events);
+  assert.deepEqual(folded.guide.own, { valuable: "Yes", cooperation: "" });
+  assert.deepEqual(folded.guide.plan, { y: { buyer: null, seller: true } });
+  assert.equal(folded.guide.pulses[0].behaviour, "listen_first");
   const view = {
     room: folded.room,
     items: [...folded.items.values()].map((item) => structuredClone(item)),
@@ -143,6 +149,7 @@ test("a welcome view gives the state that folding the same events gives", () => 
     caucus: structuredClone(folded.caucus),
     seals: Object.fromEntries(folded.seals),
     access: Object.fromEntries(folded.access),
+    guide: structuredClone(folded.guide),
   };
   assert.deepEqual(stateFromView(view), folded);
 });

@@ -11,8 +11,10 @@ import { t, tr, trAttr } from "../i18n.js";
 import { PARTIES, protectedBecause } from "../model.js";
 import { FiguresPanel, TransparencyRow } from "./figures.js";
 import { SealRow } from "./seal.js";
+import { PlanRow } from "./guide.js";
+import { KINDS_WITHOUT_FIGURES } from "../guide-model.js";
 
-export const KINDS = ["term", "measure", "relationship", "question"];
+export const KINDS = ["term", "measure", "relationship", "question", "note"];
 const TYPING_DEBOUNCE_MS = 400;
 /**
  * An option's label to show: a default relationship model (same id and label
@@ -128,9 +130,11 @@ export class ItemView {
     this.agree = h("button", { type: "button", class: "btn btn-small btn-agree", testid: "agree", on: { click: () => session.agreeItem(id, !this.item.agreed[session.role]) } });
     this.agreedBadge = tr(h("span", { class: "agreed-badge", testid: "agreed-badge", hidden: true }), "item.agreed");
 
+    this.plan = new PlanRow(id, session);
     this.transparency = new TransparencyRow(id, session);
     this.figures = new FiguresPanel(id, session);
     this.seal = new SealRow(id, session);
+    this.noFigures = tr(h("p", { class: "no-figures muted small", testid: "item-no-figures", hidden: true }), "item.noFigures");
 
     // A protected item is not deleted: it is withdrawn when both parties turn their key.
     this.protectedNote = h("span", { class: "protected-note small", testid: "item-protected" });
@@ -162,9 +166,11 @@ export class ItemView {
         this.agreedBadge,
       ),
       this.withdrawal,
+      this.plan.el,
       this.transparency.el,
       this.figures.el,
       this.seal.el,
+      this.noFigures,
     );
   }
 
@@ -253,9 +259,14 @@ export class ItemView {
     }
     this.agreedBadge.hidden = !bothAgreed;
 
+    this.plan.update(item, session.view().guide);
     this.transparency.update(item, info);
     this.figures.update(item, info);
     this.seal.update(item, info);
+    // Questions and notes are talked about, not valued: no figures, no transparency, no seal.
+    const noFigures = KINDS_WITHOUT_FIGURES.has(item.kind);
+    if (noFigures) for (const part of [this.transparency.el, this.figures.el, this.seal.el]) part.hidden = true;
+    this.noFigures.hidden = !noFigures;
   }
 
   renderWithdrawal(item, why, lockedForMe) {

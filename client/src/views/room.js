@@ -8,6 +8,7 @@ import { AgendaView } from "./agenda.js";
 import { CaucusView } from "./caucus.js";
 import { RoomHeader } from "./header.js";
 import { showInvalidLink } from "./joinform.js";
+import { GuideView } from "./guide.js";
 import { ModerationBar, NotesView } from "./moderation.js";
 import { PhaseView } from "./phase.js";
 import { ReplayView } from "./replay.js";
@@ -25,7 +26,8 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
   const notes = new NotesView(session);
   const caucus = new CaucusView(session);
   const desk = new SealDesk(session);
-  const views = [phase, moderation, agenda, notes, caucus, desk, split];
+  const guide = new GuideView(session);
+  const views = [phase, moderation, guide, agenda, notes, caucus, desk, split];
   // Replay (also of a closed room): the live page steps aside while it is open.
   /** @type {ReplayView | null} */
   let replay = null;
@@ -48,7 +50,7 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
   const page = h(
     "main",
     { class: "room", testid: "room" },
-    h("div", { class: "room-main" }, h("div", { class: "room-tools" }, replayButton), phase.el, moderation.el, agenda.el),
+    h("div", { class: "room-main" }, h("div", { class: "room-tools" }, replayButton), phase.el, moderation.el, guide.el, agenda.el),
     h("aside", { class: "room-side" }, notes.el, caucus.el, desk.el, split.el),
   );
   topbar.slot.append(header.el);

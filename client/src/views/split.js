@@ -4,6 +4,7 @@
 import { h, setData, setText } from "../dom.js";
 import { lang, t, tr } from "../i18n.js";
 import { compactMoney, formatMoney } from "../money.js";
+import { KINDS_WITHOUT_FIGURES } from "../guide-model.js";
 import { agendaOrder } from "../order.js";
 import { SplitChart } from "./chart.js";
 
@@ -53,7 +54,7 @@ export class SplitView {
     const room = session.room;
     if (!split || !room) return;
     const state = session.view();
-    const key = JSON.stringify([lang(), split, [...state.items.values()].map((i) => [i.id, i.title, i.position, i.revealed, i.parked])]);
+    const key = JSON.stringify([lang(), split, [...state.items.values()].map((i) => [i.id, i.title, i.position, i.revealed, i.parked, i.kind])]);
     if (key === this.key) return;
     this.key = key;
 
@@ -74,7 +75,8 @@ export class SplitView {
 
     // Not in the split: every live item the shared split has no line for.
     const inSplit = new Set(split.shared.lines.map((line) => line.item_id));
-    const outside = ordered.filter((item) => !inSplit.has(item.id));
+    // Questions and notes carry no figures: they are not "out of" the split, they were never in play.
+    const outside = ordered.filter((item) => !inSplit.has(item.id) && !KINDS_WITHOUT_FIGURES.has(item.kind));
     this.excluded.hidden = outside.length === 0;
     this.excluded.replaceChildren(
       h("h3", { text: t("split.excluded") }),

@@ -18,12 +18,41 @@ from typing import Final
 
 __all__ = [
     "CLOSED",
+    "CORE_QUESTIONS",
     "FIRST_PHASE",
+    "KINDS_WITHOUT_FIGURES",
     "PHASES",
     "PHASE_IDS",
     "RELATIONSHIP_MODELS",
+    "TRUST_BEHAVIOURS",
     "catalog",
 ]
+
+# The article's two core questions for an open dialogue, answered by each side
+# on its own first and then shared (``opening.answer``, ``opening.share``).
+CORE_QUESTIONS: Final = ("valuable", "cooperation")
+
+# Covey's 13 trust-building behaviours, as the article lists them. Either side
+# may give the other a light, public pulse naming one; there is no score.
+TRUST_BEHAVIOURS: Final = (
+    "straight_talk",
+    "respect",
+    "transparency",
+    "right_wrongs",
+    "loyalty",
+    "results",
+    "get_better",
+    "confront_reality",
+    "clarify_expectations",
+    "accountability",
+    "listen_first",
+    "keep_commitments",
+    "extend_trust",
+)
+
+# Agenda items that carry no figures: an open question, a note. They take no
+# private registration, no transparency and no place in the split.
+KINDS_WITHOUT_FIGURES: Final = frozenset({"question", "note"})
 
 # The four supplier relationship models (Vitasek, Vested Sourcing), offered as
 # the options of a "relationship" item when the author gives none.

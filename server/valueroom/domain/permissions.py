@@ -95,6 +95,12 @@ TABLE: Final[Mapping[str, Mapping[str, frozenset[str]]]] = MappingProxyType(
         "seal.verify": _rule(_NEUTRAL, TALKS),
         "seal.dispute": _rule(_NEUTRAL, TALKS),
         "seal.attest": _rule(_NEUTRAL, DIVIDING),
+        # The method's guidance: the core questions and the transparency plan
+        # while the agenda takes shape; trust pulses in every open phase.
+        "opening.answer": _rule(PARTIES, SHAPING),
+        "opening.share": _rule(PARTIES, SHAPING),
+        "plan.set": _rule(PARTIES, SHAPING),
+        "trust.pulse": _rule(PARTIES, OPEN),
     }
 )
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from valueroom.domain.events import Event
-from valueroom.domain.method import FIRST_PHASE
+from valueroom.domain.method import CORE_QUESTIONS, FIRST_PHASE
 from valueroom.domain.rules import Rules
 from valueroom.domain.visibility import PARTIES, ROLES, is_public, visible
 
@@ -271,6 +271,15 @@ class View:
     # (actor role, client op id) -> this view's number of the op's last event;
     # makes a re-sent command idempotent across reconnects, restarts and processes.
     ops: dict[tuple[str, str], int] = field(default_factory=dict)
+    # The method's guidance: this party's own answers to the two core
+    # questions (its own view only), who is ready to share them, both sides'
+    # answers once both were, the transparency plan per item (party -> intends
+    # to open, or None: not said) and the trust pulses, oldest first.
+    answers: dict[str, str] | None = None
+    ready: dict[str, bool] = field(default_factory=_keys)
+    shared_answers: dict[str, dict[str, str]] | None = None
+    plan: dict[str, dict[str, bool | None]] = field(default_factory=dict)
+    pulses: list[dict[str, Any]] = field(default_factory=list)
 
     def live_items(self) -> list[Item]:
         """Items on the agenda (not removed), in agenda order (position, then id)."""
@@ -320,6 +329,17 @@ class View:
             "access": {
                 item_id: [entry.to_wire() for entry in entries]
                 for item_id, entries in self.access.items()
+            },
+            "guide": {
+                "own": None if self.answers is None else dict(self.answers),
+                "ready": dict(self.ready),
+                "shared": (
+                    None
+                    if self.shared_answers is None
+                    else {p: dict(a) for p, a in self.shared_answers.items()}
+                ),
+                "plan": {item_id: dict(by_party) for item_id, by_party in self.plan.items()},
+                "pulses": [dict(pulse) for pulse in self.pulses],
             },
         }
 
@@ -537,6 +557,34 @@ def _split_unsealed(view: View, event: Event) -> None:
     view.items[event.data["item_id"]].sealed = None
 
 
+# -- the method's guidance ------------------------------------------------------
+
+
+def _opening_answered(view: View, event: Event) -> None:
+    d = event.data
+    answers = view.answers or dict.fromkeys(CORE_QUESTIONS, "")
+    answers[d["question"]] = d["answer"]
+    view.answers = answers
+
+
+def _opening_ready(view: View, event: Event) -> None:
+    view.ready[event.data["party"]] = True
+
+
+def _opening_shared(view: View, event: Event) -> None:
+    view.shared_answers = {p: dict(a) for p, a in event.data["answers"].items()}
+
+
+def _plan_changed(view: View, event: Event) -> None:
+    d = event.data
+    view.plan.setdefault(d["item_id"], dict.fromkeys(PARTIES))[d["party"]] = d["open"]
+
+
+def _trust_pulsed(view: View, event: Event) -> None:
+    d = event.data
+    view.pulses.append({"party": d["party"], "behaviour": d["behaviour"], "at": event.at})
+
+
 _APPLY = {
     "room.created": _room_created,
     "item.added": _item_added,
@@ -571,6 +619,11 @@ _APPLY = {
     "seal.accessed": _seal_accessed,
     "split.sealed": _split_sealed,
     "split.unsealed": _split_unsealed,
+    "opening.answered": _opening_answered,
+    "opening.ready": _opening_ready,
+    "opening.shared": _opening_shared,
+    "plan.changed": _plan_changed,
+    "trust.pulsed": _trust_pulsed,
 }
 
 EVENT_NAMES = frozenset(_APPLY)

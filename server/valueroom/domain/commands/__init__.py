@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from valueroom.domain.commands import agenda, caucus, figures, moderation, phase, seal
+from valueroom.domain.commands import agenda, caucus, figures, guide, moderation, phase, seal
 from valueroom.domain.commands.common import Handler
 
 __all__ = ["HANDLERS", "Handler"]
@@ -34,4 +34,5 @@ HANDLERS: Final = _join(
     moderation.HANDLERS,
     caucus.HANDLERS,
     seal.HANDLERS,
+    guide.HANDLERS,
 )

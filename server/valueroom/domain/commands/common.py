@@ -7,12 +7,14 @@ from typing import Any
 
 from valueroom.domain.errors import InvalidCommand, ItemNotFound, NotPermitted
 from valueroom.domain.events import Actor, Draft
+from valueroom.domain.method import KINDS_WITHOUT_FIGURES
 from valueroom.domain.state import Item, RoomState, View
 from valueroom.domain.visibility import Party, as_party, is_party
 
 __all__ = [
     "Handler",
     "acting_party",
+    "item_with_figures",
     "live_item",
     "not_found",
     "own_party",
@@ -36,6 +38,19 @@ def live_item(view: View, item_id: str) -> Item:
     item = view.items.get(item_id)
     if item is None or item.deleted:
         raise not_found(item_id)
+    return item
+
+
+def item_with_figures(view: View, item_id: str) -> Item:
+    """A live item of a kind that carries figures; refused for questions and notes."""
+    item = live_item(view, item_id)
+    if item.kind in KINDS_WITHOUT_FIGURES:
+        raise InvalidCommand(
+            f"a {item.kind} carries no figures",
+            reason="item.no_figures",
+            field="item_id",
+            params={"kind": item.kind},
+        )
     return item
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from valueroom.domain.commands.common import Handler, acting_party, live_item
+from valueroom.domain.commands.common import Handler, acting_party, item_with_figures
 from valueroom.domain.commands.seal import after_registration
 from valueroom.domain.errors import TransparencyError
 from valueroom.domain.events import Actor, Draft
@@ -25,7 +25,7 @@ __all__ = ["HANDLERS"]
 def _figures_set(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Draft]:
     party = acting_party(actor)
     view = state.view(party)
-    item = live_item(view, args["item_id"])
+    item = item_with_figures(view, args["item_id"])
     assert view.room is not None
     decimals = state.rules.decimals(view.room.currency)
     most = state.rules.max_amount_units
@@ -61,7 +61,7 @@ def _figures_set(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[D
 def _consent_set(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Draft]:
     party = acting_party(actor)
     view = state.view(party)
-    item = live_item(view, args["item_id"])
+    item = item_with_figures(view, args["item_id"])
     consent = args["consent"]
     if item.revealed:
         if consent:
