@@ -115,6 +115,13 @@ VIEW = {
     "access": {
         "i1": [{"party": "buyer", "version": 2, "member": "Nora", "how": "resume", "at": 3}]
     },
+    "guide": {
+        "own": {"valuable": "Yes", "cooperation": ""},
+        "ready": {"buyer": True, "seller": False},
+        "shared": None,
+        "plan": {"i1": {"buyer": True, "seller": None}},
+        "pulses": [{"party": "seller", "behaviour": "listen_first", "at": 4}],
+    },
 }
 METHOD = {
     "relationship_models": [{"id": "preferred", "label": "Preferred"}],
