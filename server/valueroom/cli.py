@@ -6,6 +6,9 @@ where it breaks (named), 2 when there is no such room.
 
 ``valueroom export ROOM --role ROLE --store URL``: print that role's history
 as JSON Lines, the same export the browser downloads.
+
+``valueroom demo``: seed a demo room from the brief's worked example into the
+store and print its invite links (then ``valueroom serve`` on the same store).
 """
 
 from __future__ import annotations
@@ -97,6 +100,15 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
         default=defaults.store_url,
         help=f"event store URL, as for serve (default {defaults.store_url})",
     )
+    demo = commands.add_parser(
+        "demo", help="seed a demo room from the brief's worked example and print its links"
+    )
+    demo.add_argument("--store", default=defaults.store_url, help="event store URL (as for serve)")
+    demo.add_argument(
+        "--public-url",
+        default=defaults.public_url or f"http://127.0.0.1:{defaults.port}",
+        help="base URL of the printed invite links (default: this machine's serve address)",
+    )
     return parser
 
 
@@ -151,6 +163,22 @@ def verify(room_id: str, store_url: str) -> int:
     return asyncio.run(run())
 
 
+async def _demo(store_url: str, public_url: str) -> dict[str, str | None]:
+    from valueroom.edge.http import invite_links
+    from valueroom.protocol.schema import rules
+    from valueroom.rooms.demo import seed_demo
+    from valueroom.rooms.registry import Registry
+    from valueroom.store import open_store
+
+    store = open_store(store_url)
+    await store.open()
+    try:
+        created = await seed_demo(Registry(store, rules=rules()))
+    finally:
+        await store.close()
+    return invite_links(public_url, created.tokens)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     defaults = Settings.from_env()
     args = _parser(defaults).parse_args(argv)
@@ -158,6 +186,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return verify(args.room, args.store)
     if args.command == "export":
         return export(args.room, args.role, args.store)
+    if args.command == "demo":
+        import asyncio
+
+        links = asyncio.run(_demo(args.store, args.public_url))
+        print(
+            f"Demo room seeded in {args.store}. Serve it with: valueroom serve --store {args.store}"
+        )
+        for role, link in links.items():
+            print(f"  {role:<8} {link}")
+        return 0
     settings = dataclasses.replace(
         defaults,
         host=args.host,

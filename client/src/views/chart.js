@@ -34,6 +34,8 @@ export class SplitChart {
     const Chart = window.Chart;
     if (!Chart) return;
     this.current = { rows, format };
+    // Before the chart exists: Chart.js draws (and calls the tick callback) while it is built.
+    this.compact = compact;
     const short = (text) => (text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text);
     const labels = rows.map((row) => short(row.label));
     const colors = {
@@ -87,10 +89,8 @@ export class SplitChart {
           },
         },
       });
-      this.compact = compact;
       return;
     }
-    this.compact = compact;
     this.chart.data.labels = labels;
     this.chart.data.datasets = datasets;
     this.chart.update();
