@@ -98,6 +98,10 @@ def test_axe_finds_nothing_on_any_page_or_role(
         expect(person.page.get_by_test_id("split-compare")).to_be_visible()
         expect(person.page.get_by_test_id("pulse-entry")).to_have_count(1)
         assert_clean(person.page, f"revealed split, chart and pulses, {role}")
+    for role, person in people.items():
+        person.page.get_by_test_id("replay-open").click()
+        expect(person.page.get_by_test_id("replay-status")).to_have_attribute("data-state", "ready")
+        assert_clean(person.page, f"replay, {role}")
 
 
 def test_focus_is_visible_and_changes_by_others_are_announced(server: str, join: JoinRoom) -> None:

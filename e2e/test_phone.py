@@ -143,6 +143,13 @@ def test_every_page_and_role_fits_a_phone(
         assert buyer_box is not None
         assert net_box is not None
         assert net_box["y"] >= buyer_box["y"] + buyer_box["height"] - 1
+        # The replay of the session (each role's own) fits as well.
+        for role, person in people.items():
+            person.page.get_by_test_id("replay-open").click()
+            expect(person.page.get_by_test_id("replay-status")).to_have_attribute(
+                "data-state", "ready"
+            )
+            assert_fits(person.page, f"replay, {role}")
         if size == SIZES[0]:
             shot(buyer.page, "phone-buyer-nl")
             shot(buyer.page, "phone-split-nl", "split")

@@ -390,6 +390,7 @@ export const en = {
   "replay.failed": "The history could not be loaded: {reason}",
   "replay.byEvent": "By event",
   "replay.byTime": "By time",
+  "replay.speed": "Playback speed",
   "replay.position": "Event {n} of {total}",
   "replay.start": "Before the room existed.",
   "replay.play": "Play",

@@ -392,6 +392,7 @@ export const nl = {
   "replay.failed": "De geschiedenis kon niet geladen worden: {reason}",
   "replay.byEvent": "Per gebeurtenis",
   "replay.byTime": "Per tijd",
+  "replay.speed": "Afspeelsnelheid",
   "replay.position": "Gebeurtenis {n} van {total}",
   "replay.start": "Voordat de ruimte bestond.",
   "replay.play": "Afspelen",

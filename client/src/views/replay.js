@@ -71,6 +71,7 @@ export class ReplayView {
       { testid: "replay-speed", on: { change: () => (this.speed = Number(this.speedSelect.value)) } },
       ...SPEEDS.map((s) => h("option", { value: String(s), text: `${s}×` })),
     );
+    trAttr(this.speedSelect, "aria-label", "replay.speed");
     const step = (delta, testid, key) =>
       tr(h("button", { type: "button", class: "btn", testid, on: { click: () => this.seek(this.position + delta) } }), key);
     this.controls = h(
