@@ -120,6 +120,18 @@ def test_focus_is_visible_and_changes_by_others_are_announced(server: str, join:
     # A trust pulse from the other side arrives in a live region.
     live = page.get_by_test_id("pulse-list")
     expect(live).to_have_attribute("aria-live", "polite")
+    seller.page.get_by_test_id("pulse-behaviour").select_option("listen_first")
     seller.page.get_by_test_id("pulse-give").click()
     expect(live.get_by_test_id("pulse-entry")).to_have_count(1)
     expect(page.get_by_test_id("conn-state")).to_have_attribute("role", "status")
+    # What the other side changes is announced; what this page did itself is not.
+    announcer = page.get_by_test_id("announcer")
+    expect(announcer).to_have_attribute("aria-live", "polite")
+    expect(announcer).to_have_text("seller saw: listening first")
+    stock = seller.add_item("Consignment stock", kind="measure")
+    expect(announcer).to_have_text("Sem added “Consignment stock”")
+    buyer.expect_agenda([stock])
+    own = seller.page.get_by_test_id("announcer")
+    expect(own).to_have_text("")
+    buyer.add_item("Rush orders", kind="measure")
+    expect(own).to_have_text("Anna added “Rush orders”")

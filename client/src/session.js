@@ -59,6 +59,7 @@ export class Session {
     this.historyWait = null;
     /** @type {Set<() => void>} */
     this.listeners = new Set();
+    this.eventListeners = new Set();
     /** @type {Set<(error: Record<string, any>) => void>} */
     this.errorListeners = new Set();
     this.version = 0;
@@ -344,9 +345,16 @@ export class Session {
     if (this.editing !== null) this.connection.send({ type: "presence", editing: this.editing });
   }
 
+  /** Call `listener(frame, mine)` for every new event; `mine`: it answers an op of this page. */
+  onEvent(listener) {
+    this.eventListeners.add(listener);
+  }
+
   on_event(frame) {
     if (frame.seq <= this.lastSeq) return; // already applied (a replay overlap)
+    const mine = frame.op !== null && this.pending.list().some((op) => op.op === frame.op);
     applyEvent(this.confirmed, frame);
+    for (const listener of this.eventListeners) listener(frame, mine);
     this.lastSeq = frame.seq;
     if (frame.op !== null) this.pending.take(frame.op);
   }

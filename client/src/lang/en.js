@@ -549,4 +549,10 @@ export const en = {
   "plan.planned": "{party}: intends to open",
   "plan.beyond": "{party}: opened, beyond the plan",
   "plan.closed": "{party}: keeps it closed",
+  "announce.added": "{who} added “{title}”",
+  "announce.key": "{who} turned their key on “{title}”",
+  "announce.revealed": "The figures of “{title}” are revealed",
+  "announce.phase": "The room moved to: {phase}",
+  "announce.opening": "Both sides' answers to the core questions are shown",
+  "announce.someone": "Someone",
 };

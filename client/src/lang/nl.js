@@ -551,4 +551,10 @@ export const nl = {
   "plan.planned": "{party}: wil openen",
   "plan.beyond": "{party}: geopend, verder dan het plan",
   "plan.closed": "{party}: houdt het dicht",
+  "announce.added": "{who} voegde “{title}” toe",
+  "announce.key": "{who} draaide de sleutel om bij “{title}”",
+  "announce.revealed": "De cijfers van “{title}” zijn zichtbaar",
+  "announce.phase": "De ruimte ging naar: {phase}",
+  "announce.opening": "De antwoorden van beide partijen op de kernvragen staan er",
+  "announce.someone": "Iemand",
 };

@@ -8,6 +8,7 @@ import { AgendaView } from "./agenda.js";
 import { CaucusView } from "./caucus.js";
 import { RoomHeader } from "./header.js";
 import { showInvalidLink } from "./joinform.js";
+import { Announcer } from "./announce.js";
 import { GuideView } from "./guide.js";
 import { ModerationBar, NotesView } from "./moderation.js";
 import { PhaseView } from "./phase.js";
@@ -27,6 +28,7 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
   const caucus = new CaucusView(session);
   const desk = new SealDesk(session);
   const guide = new GuideView(session);
+  const announcer = new Announcer(session);
   const views = [phase, moderation, guide, agenda, notes, caucus, desk, split];
   // Replay (also of a closed room): the live page steps aside while it is open.
   /** @type {ReplayView | null} */
@@ -55,7 +57,7 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
   );
   topbar.slot.append(header.el);
   topbar.tagline.hidden = true;
-  root.append(page);
+  root.append(page, announcer.el);
 
   let scheduled = false;
   let invalid = false;
