@@ -66,6 +66,15 @@ def test_models_plan_pulses_and_items_without_figures(server: str, join: JoinRoo
     seller.page.get_by_test_id("models-help").locator("summary").click()
     expect(seller.page.get_by_test_id("model-card").nth(3)).to_contain_text("co-ondernemerschap")
 
+    # On a relationship-model item the models are explained where they are chosen.
+    model = buyer.add_item("Relationship model", kind="relationship")
+    help_ = seller.item(model).get_by_test_id("item-models-help")
+    help_.locator("summary").click()
+    expect(help_.get_by_test_id("model-card")).to_have_count(4)
+    expect(help_.get_by_test_id("model-card").first).to_contain_text("Transactieleverancier")
+    buyer.item(model).get_by_test_id("delete").click()
+    buyer.item(model).get_by_test_id("delete-confirm").click()
+    expect(buyer.item(model)).to_have_count(0)
     stock = buyer.add_item("Consignment stock", kind="measure")
     question = buyer.add_item("Who carries the risk of obsolete stock?", kind="question")
     note = buyer.add_item("Agreed to meet monthly", kind="note")

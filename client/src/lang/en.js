@@ -509,6 +509,7 @@ export const en = {
   "opening.isReady": "{party}: ready to share",
   "opening.notReady": "{party}: still answering",
   "models.heading": "The four relationship models: which fits this deal?",
+  "models.itemHelp": "What do these four models mean, and when does each fit?",
   "model.what": "What:",
   "model.when": "When it fits:",
   "model.transactional.name": "1. Transactional supplier",

@@ -511,6 +511,7 @@ export const nl = {
   "opening.isReady": "{party}: klaar om te delen",
   "opening.notReady": "{party}: nog bezig",
   "models.heading": "De vier relatiemodellen: welk past bij deze deal?",
+  "models.itemHelp": "Wat betekenen deze vier modellen, en wanneer past welk?",
   "model.what": "Wat:",
   "model.when": "Wanneer het past:",
   "model.transactional.name": "1. Transactieleverancier",

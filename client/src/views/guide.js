@@ -141,6 +141,25 @@ export class GuideView {
   }
 }
 
+/** On a relationship-model item: the four models explained, folded away until asked for. */
+export class ModelsHelp {
+  constructor() {
+    this.summary = h("summary");
+    this.cards = h("div", { class: "models" });
+    this.el = h("details", { class: "item-models-help", testid: "item-models-help" }, this.summary, this.cards);
+    this.lang = null;
+  }
+
+  update(item) {
+    this.el.hidden = item.kind !== "relationship";
+    const now = t("models.heading");
+    if (this.el.hidden || this.lang === now) return;
+    this.lang = now;
+    setText(this.summary, t("models.itemHelp"));
+    this.cards.replaceChildren(...RELATIONSHIP_MODELS.map((id) => modelCard(id)));
+  }
+}
+
 /** One relationship model, as the article describes it: what it is, when it fits. */
 function modelCard(id) {
   return h(

@@ -11,7 +11,7 @@ import { t, tr, trAttr } from "../i18n.js";
 import { PARTIES, protectedBecause } from "../model.js";
 import { FiguresPanel, TransparencyRow } from "./figures.js";
 import { SealRow } from "./seal.js";
-import { PlanRow } from "./guide.js";
+import { ModelsHelp, PlanRow } from "./guide.js";
 import { KINDS_WITHOUT_FIGURES } from "../guide-model.js";
 
 export const KINDS = ["term", "measure", "relationship", "question", "note"];
@@ -131,6 +131,7 @@ export class ItemView {
     this.agreedBadge = tr(h("span", { class: "agreed-badge", testid: "agreed-badge", hidden: true }), "item.agreed");
 
     this.plan = new PlanRow(id, session);
+    this.modelsHelp = new ModelsHelp();
     this.transparency = new TransparencyRow(id, session);
     this.figures = new FiguresPanel(id, session);
     this.seal = new SealRow(id, session);
@@ -156,6 +157,7 @@ export class ItemView {
       this.title,
       this.description,
       this.options.el,
+      this.modelsHelp.el,
       h(
         "div",
         { class: "item-agree" },
@@ -260,6 +262,7 @@ export class ItemView {
     this.agreedBadge.hidden = !bothAgreed;
 
     this.plan.update(item, session.view().guide);
+    this.modelsHelp.update(item);
     this.transparency.update(item, info);
     this.figures.update(item, info);
     this.seal.update(item, info);
