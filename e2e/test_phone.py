@@ -143,6 +143,9 @@ def test_every_page_and_role_fits_a_phone(
         assert buyer_box is not None
         assert net_box is not None
         assert net_box["y"] >= buyer_box["y"] + buyer_box["height"] - 1
+        if size == SIZES[0]:
+            shot(buyer.page, "phone-buyer-nl")
+            shot(buyer.page, "phone-split-nl", "split")
         # The replay of the session (each role's own) fits as well.
         for role, person in people.items():
             person.page.get_by_test_id("replay-open").click()
@@ -150,9 +153,6 @@ def test_every_page_and_role_fits_a_phone(
                 "data-state", "ready"
             )
             assert_fits(person.page, f"replay, {role}")
-        if size == SIZES[0]:
-            shot(buyer.page, "phone-buyer-nl")
-            shot(buyer.page, "phone-split-nl", "split")
     finally:
         for context in contexts:
             context.close()
