@@ -27,6 +27,10 @@ function asView(state) {
     seals: Object.fromEntries([...state.seals].filter(([, byParty]) => Object.keys(byParty).length > 0)),
     access: Object.fromEntries(state.access),
     guide: state.guide,
+    commitments: [...state.commitments.values()],
+    signatures: state.signatures,
+    unsigned: state.unsigned,
+    agreement: state.agreement,
   };
 }
 

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.domainkit import BUYER, NEUTRAL, SELLER, Room
+from valueroom.domain.agreement import deal_hash
 from valueroom.domain.errors import DomainError
 from valueroom.domain.state import RoomState
 from valueroom.domain.visibility import ROLES, visible
@@ -48,8 +49,10 @@ PARTY_COMMANDS = {
     "opening.share",
     "plan.set",
     "trust.pulse",
+    "deal.sign",
 }
 NEUTRAL_COMMANDS = {
+    "deal.witness",
     "phase.set",
     "agenda.lock",
     "timer.set",
@@ -100,6 +103,9 @@ COMMANDS = (
     + ["seal.verify", "seal.attest"] * 2
     + ["opening.answer"] * 3
     + ["opening.share", "plan.set", "trust.pulse"]
+    + ["item.agree"] * 3
+    + ["commitment.add", "commitment.set", "deal.witness"]
+    + ["deal.sign"] * 3
 )
 
 
@@ -128,6 +134,23 @@ def step(draw: st.DrawFn) -> Step:
         args["parked"] = draw(st.booleans())
     elif name == "item.agree":
         args["agreed"] = draw(st.booleans())
+        args["option"] = draw(st.sampled_from([None, "o1", "o2", "preferred"]))
+    elif name == "commitment.add":
+        args |= {
+            "commitment_id": draw(st.sampled_from(["c1", "c2"])),
+            "who": draw(st.sampled_from(["buyer", "seller", "neutral"])),
+            "what": "deliver",
+            "due": draw(st.sampled_from([None, "2027-02-28", "2027-02-30"])),
+        }
+    elif name == "commitment.set":
+        args = {
+            "commitment_id": draw(st.sampled_from(["c1", "c2"])),
+            "status": draw(st.sampled_from(["open", "kept", "broken"])),
+            "comment": draw(st.sampled_from(["", "late"])),
+        }
+    elif name in ("deal.sign", "deal.witness"):
+        # The hash is filled in at play time (the current one), or left stale.
+        args = {"hash": draw(st.sampled_from(["current", "current", "0" * 64]))}
     elif name == "figures.set":
         args |= {"value": draw(AMOUNTS), "cost": draw(AMOUNTS)}
         if draw(st.booleans()):
@@ -188,6 +211,8 @@ def play(room: Room, program: list[Step]) -> None:
             if before is not None and after is not None and before >= after:
                 continue
             args["position"] = fractional_indexing.generate_key_between(before, after)
+        if args.get("hash") == "current":
+            args["hash"] = deal_hash(room.state.public)
         if args.get("version") == "current":
             seal = room.state.view("neutral").seals.get(args["item_id"], {}).get(args["party"])
             args["version"] = seal.version if seal is not None else 1
@@ -262,7 +287,9 @@ def test_folds_agree_on_a_session_that_reveals_and_revises(tmp_path: Path) -> No
     room.do(SELLER, "consent.set", item_id="stock", consent=True)
     room.do(BUYER, "consent.set", item_id="stock", consent=True)
     room.do(SELLER, "figures.set", item_id="stock", value="25000", cost="50000")
-    room.do(BUYER, "item.agree", item_id="stock", agreed=True)
+    room.do(BUYER, "item.agree", item_id="stock", agreed=True, option="preferred")
+    room.do(SELLER, "item.agree", item_id="stock", agreed=True, option="preferred")
+    room.do(BUYER, "item.agree", item_id="stock", agreed=True, option="outcome")
     room.do(
         SELLER, "item.edit", item_id="stock", title="Stock", options=[{"id": "x", "label": "X"}]
     )
@@ -303,7 +330,17 @@ def test_folds_agree_on_a_session_that_reveals_and_revises(tmp_path: Path) -> No
     version = room.state.view("neutral").seals["sealed"]["seller"].version
     room.do(NEUTRAL, "seal.dispute", item_id="sealed", party="seller", version=version,
             comment="cost?")  # fmt: skip
+    room.do(BUYER, "commitment.add", commitment_id="c1", who="seller", what="Deliver",
+            due="2027-03-31", item_id="stock")  # fmt: skip
+    room.do(BUYER, "item.agree", item_id="stock", agreed=True, option="x")
+    room.do(SELLER, "item.agree", item_id="stock", agreed=True, option="x")
     room.do(NEUTRAL, "phase.set", phase="agreeing")
+    room.do(BUYER, "deal.sign", hash=deal_hash(room.state.public))
+    room.do(SELLER, "commitment.set", commitment_id="c1", status="open", comment="on track")
+    room.do(BUYER, "deal.sign", hash=deal_hash(room.state.public))
+    room.do(NEUTRAL, "deal.witness", hash=deal_hash(room.state.public))
+    room.do(SELLER, "deal.sign", hash=deal_hash(room.state.public))
+    room.do(SELLER, "commitment.set", commitment_id="c1", status="kept", comment="delivered")
     names = {event.name for event in room.log}
     assert {
         "room.created", "item.added", "figures.registered", "item.deleted", "consent.changed",
@@ -313,5 +350,8 @@ def test_folds_agree_on_a_session_that_reveals_and_revises(tmp_path: Path) -> No
         "caucus.posted", "caucus.closed", "seal.shared", "seal.verified", "split.sealed",
         "seal.outdated", "split.unsealed", "seal.withdrawn", "seal.disputed", "phase.changed",
         "opening.answered", "opening.ready", "opening.shared", "plan.changed", "trust.pulsed",
+        "item.agreement_voided", "commitment.added", "commitment.updated", "deal.signed",
+        "deal.unsigned", "deal.agreed",
     } <= names  # fmt: skip
+    assert room.state.phase == "closed"
     check_agreement(room, tmp_path)

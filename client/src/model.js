@@ -29,7 +29,14 @@ import { applyGuideEvent, emptyGuide, GUIDE_EVENTS, guideFromWire } from "./guid
  *   position: string, parked: boolean, removed: "deleted" | "withdrawn" | null,
  *   agreed: Record<string, boolean>, consent: Record<string, boolean>,
  *   withdrawal: Record<string, boolean>, revealed: boolean, figures: Record<string, Figures>,
- *   revisions: Revision[], sealed: SealedLine | null}} Item
+ *   revisions: Revision[], sealed: SealedLine | null,
+ *   chosen: Record<string, string | null>, voided: Voided | null}} Item
+ * @typedef {{field: string, old: string, new: string}} Change
+ * @typedef {{by: string, changes: Change[]}} Voided what voided an item's agreement
+ * @typedef {{id: string, who: string, what: string, due: string | null, item_id: string | null,
+ *   by: string, at: number, status: string, comment: string}} Commitment
+ * @typedef {{hash: string, name: string, at: number}} Signature
+ * @typedef {{hash: string, sheet: any, at: number}} Agreement
  * @typedef {{seconds: number, label: string, started_at: number}} Timer
  * @typedef {{id: string, text: string, by: string, at: number}} Note
  * @typedef {{role: string, name: string, text: string, at: number}} Message
@@ -42,12 +49,16 @@ import { applyGuideEvent, emptyGuide, GUIDE_EVENTS, guideFromWire } from "./guid
  *   private: Map<string, PrivateRecord>, phase: string, proposals: Proposals, locked: boolean,
  *   timer: Timer | null, notes: Map<string, Note>, caucus: {buyer: Caucus, seller: Caucus},
  *   seals: Map<string, Record<string, Seal>>, access: Map<string, Access[]>,
- *   guide: import("./guide-model.js").Guide}} State
+ *   guide: import("./guide-model.js").Guide,
+ *   commitments: Map<string, Commitment>, signatures: Record<string, Signature>,
+ *   unsigned: {by: string, hash: string} | null, agreement: Agreement | null}} State
  * @typedef {{room: Room | null, items: Item[], removed: Item[],
  *   private: Record<string, PrivateRecord>, phase: string, proposals: Proposals, locked: boolean,
  *   timer: Timer | null, notes: Note[], caucus: {buyer: Caucus, seller: Caucus},
  *   seals: Record<string, Record<string, Seal>>, access: Record<string, Access[]>,
- *   guide: import("./guide-model.js").Guide}} WireView
+ *   guide: import("./guide-model.js").Guide,
+ *   commitments: Commitment[], signatures: Record<string, Signature>,
+ *   unsigned: {by: string, hash: string} | null, agreement: Agreement | null}} WireView
  *   the `view` of a welcome frame
  * @typedef {{type: "event", seq: number, at: number, actor: {role: string, name: string} | null,
  *   op: string | null, vis: number, name: string, data: Record<string, any>}} EventFrame
@@ -57,6 +68,7 @@ import { applyGuideEvent, emptyGuide, GUIDE_EVENTS, guideFromWire } from "./guid
 export const PARTIES = ["buyer", "seller"];
 
 const keys = () => ({ buyer: false, seller: false });
+const choices = () => ({ buyer: null, seller: null });
 
 /** @returns {State} */
 export function emptyState() {
@@ -74,6 +86,10 @@ export function emptyState() {
     seals: new Map(),
     access: new Map(),
     guide: emptyGuide(),
+    commitments: new Map(),
+    signatures: {},
+    unsigned: null,
+    agreement: null,
   };
 }
 
@@ -100,6 +116,10 @@ export function stateFromView(view) {
   for (const [id, byParty] of Object.entries(view.seals)) state.seals.set(id, { ...byParty });
   for (const [id, entries] of Object.entries(view.access)) state.access.set(id, [...entries]);
   state.guide = guideFromWire(view.guide);
+  for (const commitment of view.commitments) state.commitments.set(commitment.id, commitment);
+  state.signatures = { ...view.signatures };
+  state.unsigned = view.unsigned;
+  state.agreement = view.agreement;
   return state;
 }
 
@@ -126,6 +146,8 @@ export function newItem(data) {
     figures: {},
     revisions: [],
     sealed: null,
+    chosen: choices(),
+    voided: null,
   };
 }
 
@@ -183,7 +205,16 @@ const APPLY = {
   "item.moved": (state, d) => patch(state, d.item_id, () => ({ position: d.position })),
   "item.parked": (state, d) => patch(state, d.item_id, () => ({ parked: d.parked })),
   "item.agreed": (state, d) =>
-    patch(state, d.item_id, (item) => ({ agreed: { ...item.agreed, [d.party]: d.agreed } })),
+    patch(state, d.item_id, (item) => ({
+      agreed: { ...item.agreed, [d.party]: d.agreed },
+      chosen: { ...item.chosen, [d.party]: d.agreed ? (d.option ?? null) : null },
+    })),
+  "item.agreement_voided": (state, d) =>
+    patch(state, d.item_id, () => ({
+      agreed: keys(),
+      chosen: choices(),
+      voided: { by: d.by, changes: d.changes.map((/** @type {Change} */ c) => ({ ...c })) },
+    })),
   "item.deleted": (state, d) => remove(state, d.item_id, "deleted"),
   "withdrawal.changed": (state, d) =>
     patch(state, d.item_id, (item) => ({ withdrawal: { ...item.withdrawal, [d.party]: d.withdraw } })),
@@ -253,7 +284,38 @@ const APPLY = {
   "split.sealed": (state, d) =>
     patch(state, d.item_id, () => ({ sealed: { net: d.net, fair: d.fair, transfer: d.transfer } })),
   "split.unsealed": (state, d) => patch(state, d.item_id, () => ({ sealed: null })),
+  "commitment.added": (state, d, event) =>
+    state.commitments.set(d.commitment_id, {
+      id: d.commitment_id,
+      who: d.who,
+      what: d.what,
+      due: d.due,
+      item_id: d.item_id,
+      by: event.actor?.name ?? "",
+      at: event.at,
+      status: "open",
+      comment: "",
+    }),
+  "commitment.updated": (state, d) => {
+    const commitment = state.commitments.get(d.commitment_id);
+    if (commitment) state.commitments.set(d.commitment_id, { ...commitment, status: d.status, comment: d.comment });
+  },
+  "deal.signed": (state, d, event) => {
+    state.signatures = { ...state.signatures, [d.role]: { hash: d.hash, name: event.actor?.name ?? "", at: event.at } };
+  },
+  "deal.unsigned": (state, d) => {
+    state.signatures = {};
+    state.unsigned = { by: d.by, hash: d.hash };
+  },
+  "deal.agreed": (state, d, event) => {
+    state.agreement = { hash: d.hash, sheet: d.sheet, at: event.at };
+  },
 };
+
+/** Both parties agreed on the item, on the same option when it has options. Mirrors Item.agreed_by_both. */
+export function agreedByBoth(item) {
+  return item.agreed.buyer && item.agreed.seller && item.chosen.buyer === item.chosen.seller;
+}
 
 /**
  * Fold one (schema-valid) event frame into `state`, in place.

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from valueroom.domain import permissions
+from valueroom.domain.agreement import consequences
 from valueroom.domain.commands import HANDLERS
 from valueroom.domain.events import Actor, Draft
 from valueroom.domain.state import RoomState
@@ -47,4 +48,4 @@ def create_room(
 def decide(state: RoomState, actor: Actor, name: str, args: dict[str, Any]) -> list[Draft]:
     """Decide command ``name`` sent by ``actor``; raise a DomainError to refuse it."""
     permissions.check(name, actor.role, state.phase)
-    return HANDLERS[name](state, actor, args)
+    return consequences(state, actor, name, HANDLERS[name](state, actor, args))

@@ -29,7 +29,10 @@ Why the phases gate what they gate (the article's course):
   dividing; the neutral puts an item into the split under seal only while
   dividing;
 * the process (phase, moderation, caucus) runs in every phase but closed;
-* nothing changes a closed room.
+* the deal sheet is signed while agreeing, when the agenda stands still;
+* commitments are recorded in every phase but closed;
+* nothing changes a closed room, except that a commitment can still be
+  marked kept or broken and the neutral can still witness the signed sheet.
 """
 
 from __future__ import annotations
@@ -55,6 +58,10 @@ SHAPING: Final = frozenset({"preparation", "opening", "exploring", "dividing"})
 TALKS: Final = frozenset({"exploring", "dividing"})
 AGREEMENT: Final = frozenset({"exploring", "dividing", "agreeing"})
 DIVIDING: Final = frozenset({"dividing"})
+AGREEING: Final = frozenset({"agreeing"})
+# After the agreement, commitments are kept or broken and the neutral may witness.
+ALWAYS: Final = frozenset(PHASE_IDS)
+SIGN_OFF: Final = frozenset({"agreeing", CLOSED})
 
 
 def _rule(roles: Iterable[str], phases: frozenset[str]) -> Mapping[str, frozenset[str]]:
@@ -101,6 +108,11 @@ TABLE: Final[Mapping[str, Mapping[str, frozenset[str]]]] = MappingProxyType(
         "opening.share": _rule(PARTIES, SHAPING),
         "plan.set": _rule(PARTIES, SHAPING),
         "trust.pulse": _rule(PARTIES, OPEN),
+        # The end: commitments, sign-off by the parties, the neutral's witness.
+        "commitment.add": _rule(_PARTIES_AND_NEUTRAL, OPEN),
+        "commitment.set": _rule(_PARTIES_AND_NEUTRAL, ALWAYS),
+        "deal.sign": _rule(PARTIES, AGREEING),
+        "deal.witness": _rule(_NEUTRAL, SIGN_OFF),
     }
 )
 
@@ -121,7 +133,7 @@ def check(name: str, role: str, phase: str) -> None:
             reason="permission.role",
             params={"command": name, "role": role},
         )
-    if phase == CLOSED:
+    if phase == CLOSED and CLOSED not in phases:
         raise NotPermitted(
             "the negotiation is closed; the room is read-only",
             reason="phase.closed",

@@ -50,6 +50,7 @@ __all__ = [
     "EVENT_NAMES",
     "PUBLIC_VIEW",
     "Access",
+    "Commitment",
     "FigureRecord",
     "Item",
     "Message",
@@ -172,8 +173,40 @@ class Message:
         return {"role": self.role, "name": self.name, "text": self.text, "at": self.at}
 
 
+@dataclass(slots=True)
+class Commitment:
+    """A promise made in the negotiation: who, what, by when, about which item; kept or not."""
+
+    id: str
+    who: str
+    what: str
+    due: str | None
+    item_id: str | None
+    by: str
+    at: int
+    status: str = "open"
+    comment: str = ""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "who": self.who,
+            "what": self.what,
+            "due": self.due,
+            "item_id": self.item_id,
+            "by": self.by,
+            "at": self.at,
+            "status": self.status,
+            "comment": self.comment,
+        }
+
+
 def _keys() -> dict[str, bool]:
     return dict.fromkeys(PARTIES, False)
+
+
+def _choices() -> dict[str, str | None]:
+    return dict.fromkeys(PARTIES)
 
 
 @dataclass(slots=True)
@@ -197,11 +230,24 @@ class Item:
     revisions: list[dict[str, Any]] = field(default_factory=list)
     # In the split under seal: {"net", "fair", "transfer"}, never value or cost.
     sealed: dict[str, Any] | None = None
+    # The option each party agreed on (items with options), else None.
+    chosen: dict[str, str | None] = field(default_factory=_choices)
+    # The last time a change voided the agreement: {"by", "changes": [{field, old, new}]}.
+    voided: dict[str, Any] | None = None
 
     @property
     def deleted(self) -> bool:
         """Not on the agenda: deleted or withdrawn."""
         return self.removed is not None
+
+    @property
+    def agreed_by_both(self) -> bool:
+        """Both parties agreed, and on the same option when the item has options."""
+        return (
+            self.agreed["buyer"]
+            and self.agreed["seller"]
+            and self.chosen["buyer"] == self.chosen["seller"]
+        )
 
     @property
     def protected(self) -> str | None:
@@ -231,7 +277,15 @@ class Item:
             "figures": {party: dict(f) for party, f in self.figures.items()},
             "revisions": [dict(r) for r in self.revisions],
             "sealed": _sealed_to_wire(self.sealed),
+            "chosen": dict(self.chosen),
+            "voided": _voided_to_wire(self.voided),
         }
+
+
+def _voided_to_wire(voided: dict[str, Any] | None) -> dict[str, Any] | None:
+    if voided is None:
+        return None
+    return {"by": voided["by"], "changes": [dict(change) for change in voided["changes"]]}
 
 
 def _sealed_to_wire(sealed: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -268,6 +322,14 @@ class View:
     seal_versions: dict[tuple[str, str], int] = field(default_factory=dict)
     # item id -> every time the neutral received sealed figures of that item.
     access: dict[str, list[Access]] = field(default_factory=dict)
+    # The agreement's end: commitments, signatures of the deal sheet, the agreement.
+    commitments: dict[str, Commitment] = field(default_factory=dict)
+    # role -> {"hash", "name", "at"}: who signed (a party) or witnessed (the neutral) what.
+    signatures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The last time a change voided the signatures: {"by", "hash"}.
+    unsigned: dict[str, Any] | None = None
+    # Once both parties signed one hash: {"hash", "sheet", "at"}; the room is closed.
+    agreement: dict[str, Any] | None = None
     # (actor role, client op id) -> this view's number of the op's last event;
     # makes a re-sent command idempotent across reconnects, restarts and processes.
     ops: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -341,6 +403,10 @@ class View:
                 "plan": {item_id: dict(by_party) for item_id, by_party in self.plan.items()},
                 "pulses": [dict(pulse) for pulse in self.pulses],
             },
+            "commitments": [c.to_wire() for c in self.commitments.values()],
+            "signatures": {role: dict(s) for role, s in self.signatures.items()},
+            "unsigned": None if self.unsigned is None else dict(self.unsigned),
+            "agreement": None if self.agreement is None else dict(self.agreement),
         }
 
 
@@ -390,7 +456,20 @@ def _item_parked(view: View, event: Event) -> None:
 
 
 def _item_agreed(view: View, event: Event) -> None:
-    view.items[event.data["item_id"]].agreed[event.data["party"]] = event.data["agreed"]
+    d = event.data
+    item = view.items[d["item_id"]]
+    item.agreed[d["party"]] = d["agreed"]
+    item.chosen[d["party"]] = d.get("option") if d["agreed"] else None
+
+
+def _agreement_voided(view: View, event: Event) -> None:
+    item = view.items[event.data["item_id"]]
+    item.agreed = _keys()
+    item.chosen = _choices()
+    item.voided = {
+        "by": event.data["by"],
+        "changes": [dict(change) for change in event.data["changes"]],
+    }
 
 
 def _item_deleted(view: View, event: Event) -> None:
@@ -583,6 +662,41 @@ def _plan_changed(view: View, event: Event) -> None:
 def _trust_pulsed(view: View, event: Event) -> None:
     d = event.data
     view.pulses.append({"party": d["party"], "behaviour": d["behaviour"], "at": event.at})
+# -- the end: commitments, sign-off, agreement ----------------------------------------
+
+
+def _commitment_added(view: View, event: Event) -> None:
+    d = event.data
+    view.commitments[d["commitment_id"]] = Commitment(
+        id=d["commitment_id"],
+        who=d["who"],
+        what=d["what"],
+        due=d["due"],
+        item_id=d["item_id"],
+        by=_actor_name(event),
+        at=event.at,
+    )
+
+
+def _commitment_updated(view: View, event: Event) -> None:
+    commitment = view.commitments[event.data["commitment_id"]]
+    commitment.status = event.data["status"]
+    commitment.comment = event.data["comment"]
+
+
+def _deal_signed(view: View, event: Event) -> None:
+    d = event.data
+    view.signatures[d["role"]] = {"hash": d["hash"], "name": _actor_name(event), "at": event.at}
+
+
+def _deal_unsigned(view: View, event: Event) -> None:
+    view.signatures = {}
+    view.unsigned = {"by": event.data["by"], "hash": event.data["hash"]}
+
+
+def _deal_agreed(view: View, event: Event) -> None:
+    d = event.data
+    view.agreement = {"hash": d["hash"], "sheet": d["sheet"], "at": event.at}
 
 
 _APPLY = {
@@ -624,6 +738,12 @@ _APPLY = {
     "opening.shared": _opening_shared,
     "plan.changed": _plan_changed,
     "trust.pulsed": _trust_pulsed,
+    "item.agreement_voided": _agreement_voided,
+    "commitment.added": _commitment_added,
+    "commitment.updated": _commitment_updated,
+    "deal.signed": _deal_signed,
+    "deal.unsigned": _deal_unsigned,
+    "deal.agreed": _deal_agreed,
 }
 
 EVENT_NAMES = frozenset(_APPLY)

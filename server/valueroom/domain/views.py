@@ -18,9 +18,9 @@
 from __future__ import annotations
 
 from valueroom.domain.split import Entry, Figures, Pending, Split, compute_split, sealed_line
-from valueroom.domain.state import Item, RoomState
+from valueroom.domain.state import Item, RoomState, View
 
-__all__ = ["SPLIT_EVENTS", "preview_split", "shared_split"]
+__all__ = ["SPLIT_EVENTS", "preview_split", "public_split", "shared_split"]
 
 # Events after which a split may have changed (for some audience).
 SPLIT_EVENTS = frozenset(
@@ -53,9 +53,14 @@ def _sealed(item: Item) -> Entry:
 
 def shared_split(state: RoomState) -> Split:
     """The split over revealed and sealed items; every other live item is listed as excluded."""
+    return public_split(state.public)
+
+
+def public_split(public: View) -> Split:
+    """:func:`shared_split` of a public view (the deal sheet folds drafts onto a copy)."""
     entries: list[Entry] = []
     excluded: list[str] = []
-    for item in state.public.live_items():
+    for item in public.live_items():
         if item.parked:
             excluded.append(item.id)
         elif item.revealed:

@@ -70,6 +70,7 @@ from websockets.server import ServerProtocol
 
 from valueroom import logs
 from valueroom.config import Settings
+from valueroom.domain.errors import DomainError
 from valueroom.protocol import frames
 from valueroom.protocol.codec import MAX_BATCH, FrameDecodeError, decode, encode_batch
 from valueroom.protocol.schema import (
@@ -105,6 +106,9 @@ CLOSE_RESTART = 1012
 # and how long a close frame may wait behind data a peer does not read.
 CLOSE_TIMEOUT = 10.0
 STALLED_CLOSE_TIMEOUT = 1.0
+# Exports per connection: a burst, then one per EXPORT_EVERY seconds.
+EXPORT_BURST = 10
+EXPORT_EVERY = 1.0
 
 
 class Edge:
@@ -196,6 +200,8 @@ class RoomSocket(asyncio.Protocol):
         self._held: deque[Frame] = deque()  # frames that arrived during the join
         # The one history request this connection may have in flight.
         self._history: asyncio.Task[None] | None = None
+        self._export_credit = float(EXPORT_BURST)
+        self._export_at = 0.0
 
     # -- asyncio callbacks ------------------------------------------------------
 
@@ -417,6 +423,33 @@ class RoomSocket(asyncio.Protocol):
         finally:
             self._history = None
 
+    def _on_export(self, room: LiveRoom, member: Member, frame: dict[str, Any]) -> None:
+        """The member's export, from its role's view (see ``LiveRoom.export``).
+
+        Bounded per connection: a burst of ``EXPORT_BURST``, then one every
+        ``EXPORT_EVERY`` seconds; beyond that ``limit_reached``
+        (``export.too_often``), which costs nobody else anything.
+        """
+        now = asyncio.get_running_loop().time()
+        credit = min(EXPORT_BURST, self._export_credit + (now - self._export_at) / EXPORT_EVERY)
+        self._export_at = now
+        if credit < 1:
+            self._export_credit = credit
+            self.push(
+                frames.error(
+                    None,
+                    "limit_reached",
+                    "too many exports; try again in a moment",
+                    reason="export.too_often",
+                )
+            )
+            return
+        self._export_credit = credit - 1
+        try:
+            self.push(room.export(member, frame["room"], frame["format"]))
+        except DomainError as exc:
+            self.push(frames.domain_error(None, exc))
+
     def _on_join_again(self, room: LiveRoom, member: Member, frame: dict[str, Any]) -> None:
         self.error("already_joined", "this connection has already joined")
 
@@ -584,5 +617,6 @@ _JOINED_HANDLERS: dict[str, Callable[[RoomSocket, LiveRoom, Member, dict[str, An
     "cmd": RoomSocket._on_cmd,
     "presence": RoomSocket._on_presence,
     "history": RoomSocket._on_history,
+    "export": RoomSocket._on_export,
     "join": RoomSocket._on_join_again,
 }

@@ -21,15 +21,18 @@ from valueroom.domain.events import Actor, Event
 from valueroom.domain.split import Split
 from valueroom.domain.split import to_wire as split_to_wire
 from valueroom.protocol.codec import encode, encode_with_raw_list
+from valueroom.protocol import exports
 from valueroom.protocol.schema import SchemaViolation, check_op_id
 
 __all__ = [
     "ack",
     "actor",
+    "deal",
     "domain_error",
     "error",
     "event",
     "history",
+    "export",
     "presence",
     "schema_error",
     "split",
@@ -171,3 +174,14 @@ def split(shared: Split, preview: Split | None) -> bytes:
             "preview": None if preview is None else split_to_wire(preview),
         }
     )
+
+
+def deal(digest: str, sheet: Mapping[str, Any]) -> bytes:
+    """The live deal sheet and its hash: the same frame for every role (built from public events)."""
+    return encode({"type": "deal", "hash": digest, "sheet": dict(sheet)})
+
+
+def export(fmt: str, filename: str, content: Mapping[str, Any], decimals: int) -> bytes:
+    """A role's export as a file the browser saves (see :mod:`valueroom.protocol.exports`)."""
+    text = exports.render(dict(content), fmt, decimals)
+    return encode({"type": "export", "format": fmt, "filename": filename, "content": text})

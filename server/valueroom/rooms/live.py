@@ -39,9 +39,10 @@ from typing import Any, Protocol
 
 from valueroom import logs
 from valueroom.clock import now_ms
+from valueroom.domain.agreement import DEAL_EVENTS, deal_hash, deal_sheet, export_content
 from valueroom.domain.commands.seal import record_access, sealed_in_event, sealed_in_view
 from valueroom.domain.decide import decide
-from valueroom.domain.errors import DomainError
+from valueroom.domain.errors import DomainError, InvalidCommand
 from valueroom.domain.events import Actor, Event
 from valueroom.domain.method import catalog
 from valueroom.domain.permissions import allowed_for
@@ -153,6 +154,8 @@ class LiveRoom:
         self.chain_head: bytes = chain.genesis(record.log_id)
         # The split frame each role last received, so an unchanged one is not sent.
         self._split_sent: dict[str, bytes] = {}
+        # The deal frame everyone here last received (one for all: public events only).
+        self._deal_sent: bytes | None = None
         self._commands: deque[_Command] = deque()
         self._accesses: list[_Access] = []
         self._joins: deque[_Join] = deque()
@@ -322,6 +325,8 @@ class LiveRoom:
                 self._fan_out(event, numbers)
         if any(e.name in SPLIT_EVENTS for e in events):
             self._broadcast_split()
+        if any(e.name in DEAL_EVENTS for e in events):
+            self._broadcast_deal()
 
     def _record(self, event: Event, numbers: dict[str, int]) -> None:
         self._events.append(event)
@@ -362,6 +367,8 @@ class LiveRoom:
             self._reply(replies)
             if any(e.name in SPLIT_EVENTS for e in events):
                 self._broadcast_split()
+            if any(e.name in DEAL_EVENTS for e in events):
+                self._broadcast_deal()
             return
         self._reply_error(batch, "busy", "the room is too busy; try again")
 
@@ -471,6 +478,7 @@ class LiveRoom:
                 self._accessed(member, sealed_in_event(event), "resume")
         else:
             self._accessed(member, sealed_in_view(view), "welcome")
+        member.outbox.push(self._deal_frame())
         member.outbox.push(self._split_frame(member.role))
         self.members[member.id] = member
         with logs.bound(room=self.id, member=member.id):
@@ -526,6 +534,39 @@ class LiveRoom:
         frame = frames.split(shared_split(self.state), preview)
         self._split_sent[role] = frame
         return frame
+
+    def _deal_frame(self) -> bytes:
+        """The deal frame now (the same for every role); remembered as the last one sent."""
+        public = self.state.public
+        self._deal_sent = frames.deal(deal_hash(public), deal_sheet(public))
+        return self._deal_sent
+
+    def _broadcast_deal(self) -> None:
+        """Send everyone here the deal sheet, but only when it changed."""
+        before = self._deal_sent
+        frame = self._deal_frame()
+        if frame == before:
+            return
+        for member in list(self.members.values()):
+            member.outbox.push(frame)
+
+    def export(self, member: Member, room_id: str, fmt: str) -> bytes:
+        """A member's export of this room, built from its own role's view only.
+
+        Refused (``export.other_room``) when the request names another room:
+        a connection exports the room it joined, nothing else.
+        """
+        if room_id != self.id:
+            raise InvalidCommand(
+                "a connection can only export the room it joined",
+                reason="export.other_room",
+                field="room",
+            )
+        content = export_content(self.state, member.role)
+        room = self.state.public.room
+        decimals = self.rules.decimals(room.currency) if room is not None else 2
+        filename = f"valueroom-{self.id}-{member.role}.{fmt}"
+        return frames.export(fmt, filename, content, decimals)
 
     def _broadcast_split(self) -> None:
         """Send each role its split frame, but only when it differs from the last one it got."""

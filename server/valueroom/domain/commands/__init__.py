@@ -11,7 +11,16 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from valueroom.domain.commands import agenda, caucus, figures, guide, moderation, phase, seal
+from valueroom.domain.commands import (
+    agenda,
+    caucus,
+    deal,
+    figures,
+    guide,
+    moderation,
+    phase,
+    seal,
+)
 from valueroom.domain.commands.common import Handler
 
 __all__ = ["HANDLERS", "Handler"]
@@ -35,4 +44,5 @@ HANDLERS: Final = _join(
     caucus.HANDLERS,
     seal.HANDLERS,
     guide.HANDLERS,
+    deal.HANDLERS,
 )

@@ -138,12 +138,40 @@ def _item_park(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Dra
 
 
 def _item_agree(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Draft]:
+    """Agree (or take agreement back); on an item with options, agree on one of them.
+
+    Agreeing on another option than the one both parties agreed on changes
+    what was agreed: both agreements are voided and the party's new choice
+    stands alone until the other side agrees on it too.
+    """
     party = acting_party(actor)
     item = live_item(state.view(actor.role), args["item_id"])
-    if item.agreed[party] == args["agreed"]:
+    agreed = args["agreed"]
+    option = args.get("option") if agreed else None
+    labels = {o["id"]: o["label"] for o in item.options}
+    if agreed and labels and option is None:
+        raise InvalidCommand(
+            "choose the option you agree on", reason="agree.option_required", field="option"
+        )
+    if option is not None and option not in labels:
+        raise InvalidCommand(
+            f"this item has no option {option!r}", reason="option.unknown", field="option"
+        )
+    if item.agreed[party] == agreed and item.chosen[party] == option:
         return []
-    data = {"item_id": item.id, "party": party, "agreed": args["agreed"]}
-    return [Draft("item.agreed", data, PUBLIC)]
+    drafts: list[Draft] = []
+    before = item.chosen[party]
+    if agreed and item.agreed_by_both and before != option:
+        change = {
+            "field": "option",
+            "old": labels.get(before or "", ""),
+            "new": labels[option or ""],
+        }
+        voided = {"item_id": item.id, "by": party, "changes": [change]}
+        drafts.append(Draft("item.agreement_voided", voided, PUBLIC))
+    data = {"item_id": item.id, "party": party, "agreed": agreed, "option": option}
+    drafts.append(Draft("item.agreed", data, PUBLIC))
+    return drafts
 
 
 def _item_delete(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Draft]:

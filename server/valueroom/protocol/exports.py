@@ -1,0 +1,154 @@
+"""A role's export as a file: JSON or CSV, rendered from what that role's view holds.
+
+The content comes from :func:`valueroom.domain.agreement.export_content`,
+which reads only the exporting role's own view; this module only lays it out.
+Amounts are written as decimal strings in the room's currency (``"1200.50"``),
+never as floats, so a spreadsheet or a script reads them exactly.
+
+CSV layout: one table, one row per fact, with the columns
+``section, item_id, title, detail, buyer, seller, amount, note``. Sections:
+``room``, ``agreed``, ``split``, ``total``, ``settlement``, ``open``,
+``commitment``, ``signature``, and the role's own part: ``own_figures``
+(a party: value in ``amount``, cost in ``detail``) or ``sealed_figures``
+(the neutral: what it was shown under seal, per party).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from valueroom.domain.money import format_units
+
+__all__ = ["COLUMNS", "render"]
+
+COLUMNS = ("section", "item_id", "title", "detail", "buyer", "seller", "amount", "note")
+
+
+def _money(units: int | None, decimals: int) -> str:
+    return "" if units is None else format_units(units, decimals)
+
+
+def _json(content: dict[str, Any]) -> str:
+    return json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _rows(content: dict[str, Any], decimals: int) -> list[list[str]]:
+    sheet = content["deal_sheet"]
+    room = sheet["room"]
+    rows: list[list[str]] = [
+        [
+            "room",
+            room["id"],
+            room["title"],
+            room["currency"],
+            room["buyer_org"],
+            room["seller_org"],
+            "",
+            "neutral" if room["neutral"] else "",
+        ],
+        ["hash", "", "", content["hash"], "", "", "", ""],
+    ]
+    for entry in sheet["agreed"]:
+        option = entry["option"]["label"] if entry["option"] else ""
+        rows.append(
+            ["agreed", entry["item_id"], entry["title"], option, "", "", "", entry["description"]]
+        )
+    for key in ("lines", "total"):
+        lines = sheet["split"]["lines"] if key == "lines" else [sheet["split"]["total"]]
+        for line in lines:
+            if line is None:
+                continue
+            rows.append(
+                [
+                    "split" if key == "lines" else "total",
+                    line["item_id"],
+                    line["title"],
+                    "under seal" if line["sealed"] else "transfer to",
+                    _money(line["transfer"]["buyer"], decimals),
+                    _money(line["transfer"]["seller"], decimals),
+                    _money(line["net"], decimals),
+                    "",
+                ]
+            )
+    settlement = sheet["settlement"]
+    rows.append(
+        [
+            "settlement",
+            "",
+            "",
+            f"{settlement['payer'] or ''} pays {settlement['payee'] or ''}",
+            "",
+            "",
+            _money(settlement["amount"], decimals),
+            "",
+        ]
+    )
+    for entry in sheet["open"]:
+        rows.append(
+            [
+                "open",
+                entry["item_id"],
+                entry["title"],
+                "parked" if entry["parked"] else "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    for c in sheet["commitments"]:
+        rows.append(
+            [
+                "commitment",
+                c["item_id"] or "",
+                c["what"],
+                c["who"],
+                c["due"] or "",
+                c["status"],
+                "",
+                c["comment"],
+            ]
+        )
+    for role, signature in sorted(content["signatures"].items()):
+        rows.append(["signature", "", signature["name"], role, "", "", "", signature["hash"]])
+    for entry in content.get("own_figures", []):
+        rows.append(
+            [
+                "own_figures",
+                entry["item_id"],
+                entry["title"],
+                _money(entry["cost"], decimals),
+                "",
+                "",
+                _money(entry["value"], decimals),
+                entry["note"],
+            ]
+        )
+    for entry in content.get("sealed_figures", []):
+        rows.append(
+            [
+                "sealed_figures",
+                entry["item_id"],
+                entry["title"],
+                entry["party"],
+                _money(entry["value"], decimals),
+                _money(entry["cost"], decimals),
+                entry["status"],
+                entry["comment"],
+            ]
+        )
+    return rows
+
+
+def render(content: dict[str, Any], fmt: str, decimals: int) -> str:
+    """The export file's text: ``fmt`` is ``json`` or ``csv``."""
+    if fmt == "json":
+        return _json(content)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(_rows(content, decimals))
+    return out.getvalue()
