@@ -46,6 +46,10 @@ DOES = {
     "opening.share": "share your answers (both at once)",
     "plan.set": "say whether you intend to open an item",
     "trust.pulse": "name a trust-building behaviour you saw",
+    "commitment.add": "record a commitment (who, what, by when)",
+    "commitment.set": "mark a commitment kept, broken or open",
+    "deal.sign": "sign the deal sheet's current hash",
+    "deal.witness": "countersign the deal sheet as witness",
 }
 
 WHO = {

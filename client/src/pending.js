@@ -99,7 +99,12 @@ export function project(state, ops, role, decimals, models, maxUnits) {
         update(args.item_id, () => ({ parked: args.parked }));
         break;
       case "item.agree":
-        if (role) update(args.item_id, (item) => ({ agreed: { ...item.agreed, [role]: args.agreed } }));
+        if (role) {
+          update(args.item_id, (item) => ({
+            agreed: { ...item.agreed, [role]: args.agreed },
+            chosen: { ...item.chosen, [role]: args.agreed ? (args.option ?? null) : null },
+          }));
+        }
         break;
       case "item.delete": {
         const item = items.get(args.item_id);

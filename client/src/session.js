@@ -46,6 +46,10 @@ export class Session {
     this.members = [];
     /** @type {{shared: any, preview: any} | null} */
     this.split = null;
+    /** @type {{hash: string, sheet: any} | null} the live deal sheet, the same for every role */
+    this.deal = null;
+    /** @type {Set<(file: {format: string, filename: string, content: string}) => void>} */
+    this.exportListeners = new Set();
     /** @type {string | null} */
     this.editing = null;
     /** @type {{state: import("./connection.js").ConnStateName, attempt: number}} */
@@ -179,8 +183,40 @@ export class Session {
     return this.command("item.park", { item_id: itemId, parked });
   }
 
-  agreeItem(itemId, agreed) {
+  agreeItem(itemId, agreed, option = null) {
+    if (option !== null) return this.command("item.agree", { item_id: itemId, agreed, option });
     return this.command("item.agree", { item_id: itemId, agreed });
+  }
+
+  signDeal(hash) {
+    return this.command(this.isNeutral ? "deal.witness" : "deal.sign", { hash });
+  }
+
+  addCommitment({ id, who, what, due, itemId }) {
+    const args = { commitment_id: id, who, what };
+    if (due) args.due = due;
+    if (itemId) args.item_id = itemId;
+    return this.command("commitment.add", args);
+  }
+
+  setCommitment(id, status, comment = "") {
+    return this.command("commitment.set", { commitment_id: id, status, comment });
+  }
+
+  /** Ask the server for this role's export; the file arrives as an `export` frame. */
+  requestExport(format) {
+    const frame = { type: "export", room: this.room?.id ?? "", format };
+    try {
+      this.validator.checkClientFrame(frame);
+    } catch (error) {
+      this.emitError({ op: null, code: "invalid_frame", message: error instanceof Error ? error.message : String(error) });
+      return false;
+    }
+    return this.connection.send(frame);
+  }
+
+  onExport(listener) {
+    this.exportListeners.add(listener);
   }
 
   deleteItem(itemId) {
@@ -385,6 +421,14 @@ export class Session {
 
   on_presence(frame) {
     this.members = frame.members;
+  }
+
+  on_deal(frame) {
+    this.deal = { hash: frame.hash, sheet: frame.sheet };
+  }
+
+  on_export(frame) {
+    for (const listener of this.exportListeners) listener(frame);
   }
 
   on_split(frame) {

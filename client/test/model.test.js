@@ -44,6 +44,7 @@ test("item.added creates an item with nobody agreed, nothing consented, nothing 
     id: "x", kind: "term", title: "X", description: "", options: [], position: "a1", parked: false,
     removed: null, agreed: { buyer: false, seller: false }, consent: { buyer: false, seller: false },
     withdrawal: { buyer: false, seller: false }, revealed: false, figures: {}, revisions: [], sealed: null,
+    chosen: { buyer: null, seller: null }, voided: null,
   });
 });
 
@@ -150,6 +151,10 @@ test("a welcome view gives the state that folding the same events gives", () => 
     seals: Object.fromEntries(folded.seals),
     access: Object.fromEntries(folded.access),
     guide: structuredClone(folded.guide),
+    commitments: [...folded.commitments.values()],
+    signatures: { ...folded.signatures },
+    unsigned: folded.unsigned,
+    agreement: folded.agreement,
   };
   assert.deepEqual(stateFromView(view), folded);
 });
@@ -158,4 +163,29 @@ test("newItem fills defaults for a command's optional fields", () => {
   const item = newItem({ item_id: "z", kind: "question", title: "Why?", position: "a3" });
   assert.equal(item.description, "");
   assert.deepEqual(item.options, []);
+});
+
+test("an agreement on an option is voided by a change, and the sign-off closes the deal", () => {
+  const hash = "a".repeat(64);
+  const sheet = { agreed: [] };
+  const state = fold([
+    created,
+    added("x"),
+    ev("item.agreed", { item_id: "x", party: "buyer", agreed: true, option: "o1" }),
+    ev("item.agreed", { item_id: "x", party: "seller", agreed: true, option: "o1" }),
+  ]);
+  assert.deepEqual(state.items.get("x")?.chosen, { buyer: "o1", seller: "o1" });
+  const changes = [{ field: "title", old: "45 days", new: "90 days" }];
+  applyEvent(state, ev("item.agreement_voided", { item_id: "x", by: "buyer", changes }));
+  const item = state.items.get("x");
+  assert.deepEqual(item?.agreed, { buyer: false, seller: false });
+  assert.deepEqual(item?.chosen, { buyer: null, seller: null });
+  assert.deepEqual(item?.voided, { by: "buyer", changes });
+  applyEvent(state, ev("deal.signed", { role: "buyer", hash }));
+  assert.equal(state.signatures.buyer?.hash, hash);
+  applyEvent(state, ev("deal.unsigned", { by: "seller", hash }));
+  assert.deepEqual(state.signatures, {});
+  assert.deepEqual(state.unsigned, { by: "seller", hash });
+  applyEvent(state, ev("deal.agreed", { hash, sheet }));
+  assert.equal(state.agreement?.hash, hash);
 });

@@ -8,7 +8,8 @@
 import { h, setData, setText, setValue, toggle } from "../dom.js";
 import { randomId } from "../ids.js";
 import { t, tr, trAttr } from "../i18n.js";
-import { PARTIES, protectedBecause } from "../model.js";
+import { formatMoney } from "../money.js";
+import { PARTIES, agreedByBoth, protectedBecause } from "../model.js";
 import { FiguresPanel, TransparencyRow } from "./figures.js";
 import { SealRow } from "./seal.js";
 import { ModelsHelp, PlanRow } from "./guide.js";
@@ -127,8 +128,12 @@ export class ItemView {
     this.agreeMarks = Object.fromEntries(
       PARTIES.map((party) => [party, h("span", { class: `agree-mark role-${party}`, testid: `agreed-${party}` })]),
     );
-    this.agree = h("button", { type: "button", class: "btn btn-small btn-agree", testid: "agree", on: { click: () => session.agreeItem(id, !this.item.agreed[session.role]) } });
-    this.agreedBadge = tr(h("span", { class: "agreed-badge", testid: "agreed-badge", hidden: true }), "item.agreed");
+    this.agree = h("button", { type: "button", class: "btn btn-small btn-agree", testid: "agree", on: { click: () => this.toggleAgreement() } });
+    // On an item with options, a party agrees on one of them: the chosen option is part of the agreement.
+    this.agreeOption = h("select", { class: "agree-option", testid: "agree-option", hidden: true });
+    trAttr(this.agreeOption, "aria-label", "item.agree.option");
+    this.agreedBadge = h("span", { class: "agreed-badge", testid: "agreed-badge", hidden: true });
+    this.voidedNote = h("p", { class: "voided-note small", testid: "agreement-voided", hidden: true, attrs: { role: "status" } });
 
     this.plan = new PlanRow(id, session);
     this.modelsHelp = new ModelsHelp();
@@ -164,9 +169,11 @@ export class ItemView {
         tr(h("span", { class: "agree-label" }), "item.agreement"),
         this.agreeMarks.buyer,
         this.agreeMarks.seller,
+        this.agreeOption,
         this.agree,
         this.agreedBadge,
       ),
+      this.voidedNote,
       this.withdrawal,
       this.plan.el,
       this.transparency.el,
@@ -174,6 +181,19 @@ export class ItemView {
       this.seal.el,
       this.noFigures,
     );
+  }
+
+  toggleAgreement() {
+    const { item, session } = this;
+    const role = session.role;
+    const options = item.options;
+    if (options.length === 0) {
+      session.agreeItem(this.id, !item.agreed[role]);
+      return;
+    }
+    const option = this.agreeOption.value || options[0].id;
+    const again = item.agreed[role] && item.chosen[role] === option;
+    session.agreeItem(this.id, !again, again ? null : option);
   }
 
   askDelete(asking) {
@@ -203,7 +223,7 @@ export class ItemView {
     setData(el, "kind", item.kind);
     setData(el, "parked", item.parked);
     setData(el, "revealed", item.revealed);
-    const bothAgreed = item.agreed.buyer && item.agreed.seller;
+    const bothAgreed = agreedByBoth(item);
     setData(el, "agreed", bothAgreed);
     toggle(el, "is-agreed", bothAgreed);
 
@@ -244,22 +264,40 @@ export class ItemView {
 
     this.options.update(item, canEdit);
 
+    const label = (optionId) => item.options.find((o) => o.id === optionId)?.label ?? "";
     for (const party of PARTIES) {
       const mark = this.agreeMarks[party];
-      setData(mark, "agreed", item.agreed[party]);
-      setText(mark, t(item.agreed[party] ? "item.agreedBy" : "item.notAgreedBy", { party: t(`role.${party}`) }));
-      toggle(mark, "is-on", item.agreed[party]);
+      const on = item.agreed[party];
+      setData(mark, "agreed", on);
+      setData(mark, "option", item.chosen[party] ?? "");
+      const key = !on ? "item.notAgreedBy" : item.chosen[party] ? "item.agreedOn" : "item.agreedBy";
+      setText(mark, t(key, { party: t(`role.${party}`), option: label(item.chosen[party]) }));
+      toggle(mark, "is-on", on);
     }
     const role = info.role;
     const party = PARTIES.includes(role);
     this.agree.hidden = !party || !session.may("item.agree");
+    const hasOptions = item.options.length > 0;
+    this.agreeOption.hidden = this.agree.hidden || !hasOptions;
+    if (hasOptions && document.activeElement !== this.agreeOption) {
+      const wanted = (party && item.chosen[role]) || item.chosen.buyer || item.chosen.seller || this.agreeOption.value;
+      this.agreeOption.replaceChildren(...item.options.map((o) => h("option", { value: o.id, text: o.label })));
+      if (item.options.some((o) => o.id === wanted)) this.agreeOption.value = wanted;
+    }
     if (party) {
       const mine = item.agreed[role];
-      setText(this.agree, t(mine ? "item.agree.withdraw" : "item.agree.give"));
+      const sameOption = !hasOptions || item.chosen[role] === this.agreeOption.value;
+      setText(this.agree, t(mine && sameOption ? "item.agree.withdraw" : hasOptions ? "item.agree.onOption" : "item.agree.give"));
       this.agree.setAttribute("aria-pressed", String(mine));
       setData(this.agree, "agreed", mine);
     }
     this.agreedBadge.hidden = !bothAgreed;
+    setText(this.agreedBadge, hasOptions ? t("item.agreedOnBoth", { option: label(item.chosen.buyer) }) : t("item.agreed"));
+    this.voidedNote.hidden = !item.voided || bothAgreed;
+    if (item.voided) {
+      const changes = item.voided.changes.map((c) => voidedChange(c, info)).join("; ");
+      setText(this.voidedNote, t("item.voided", { by: t(`role.${item.voided.by}`), changes }));
+    }
 
     this.plan.update(item, session.view().guide);
     this.modelsHelp.update(item);
@@ -380,4 +418,18 @@ class OptionsEditor {
     remove.hidden = !this.editable;
     return h("li", { class: "option", testid: "option", data: { optionId: option.id } }, input, remove);
   }
+}
+
+/** One change that voided an agreement, as "title: 45 days → 90 days" in the page's language. */
+function voidedChange(change, info) {
+  const [fieldName, party] = change.field.split(".");
+  const show = (text) => {
+    if (fieldName !== "figures" && fieldName !== "split") return text || "—";
+    if (!text) return "—";
+    const [value, cost] = text.split("/").map(Number);
+    const money = (units) => formatMoney(units, info.currency, info.decimals);
+    return cost === undefined ? money(value) : t("item.voided.figures", { value: money(value), cost: money(cost) });
+  };
+  const what = party ? t(`item.voided.field.${fieldName}`, { party: t(`role.${party}`) }) : t(`item.voided.field.${fieldName}`);
+  return `${what}: ${show(change.old)} → ${show(change.new)}`;
 }

@@ -6,6 +6,7 @@ import { ConnState } from "../connection.js";
 import { Session } from "../session.js";
 import { AgendaView } from "./agenda.js";
 import { CaucusView } from "./caucus.js";
+import { DealSheetView } from "./dealsheet.js";
 import { RoomHeader } from "./header.js";
 import { showInvalidLink } from "./joinform.js";
 import { Announcer } from "./announce.js";
@@ -29,7 +30,8 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
   const desk = new SealDesk(session);
   const guide = new GuideView(session);
   const announcer = new Announcer(session);
-  const views = [phase, moderation, guide, agenda, notes, caucus, desk, split];
+  const deal = new DealSheetView(session);
+  const views = [phase, moderation, guide, agenda, notes, caucus, desk, split, deal];
   // Replay (also of a closed room): the live page steps aside while it is open.
   /** @type {ReplayView | null} */
   let replay = null;
@@ -52,7 +54,7 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
   const page = h(
     "main",
     { class: "room", testid: "room" },
-    h("div", { class: "room-main" }, h("div", { class: "room-tools" }, replayButton), phase.el, moderation.el, guide.el, agenda.el),
+    h("div", { class: "room-main" }, h("div", { class: "room-tools" }, replayButton), phase.el, moderation.el, guide.el, agenda.el, deal.el),
     h("aside", { class: "room-side" }, notes.el, caucus.el, desk.el, split.el),
   );
   topbar.slot.append(header.el);
