@@ -64,7 +64,8 @@ def test_an_edit_to_an_agreed_item_voids_both_agreements_with_old_and_new() -> N
     for role in ("buyer", "seller", "neutral"):
         item = room.state.view(role).items["pay"]
         assert item.agreed == {"buyer": False, "seller": False}
-        assert item.voided is not None and item.voided["by"] == "buyer"
+        assert item.voided is not None
+        assert item.voided["by"] == "buyer"
     # Agreed again, it holds again, and the notice of the voiding stays for the record.
     room.do(BUYER, "item.agree", item_id="pay", agreed=True)
     room.do(SELLER, "item.agree", item_id="pay", agreed=True)
@@ -188,7 +189,8 @@ def test_the_deal_sheet_is_the_same_for_every_role_and_lists_what_was_agreed() -
     assert len(deal_hash(room.state.public)) == 64
     # No private figure is on the sheet: only revealed ones, as created value and halves.
     text = canonical(sheet)
-    assert "100000" not in text and "Consignment stock" in text
+    assert "100000" not in text
+    assert "Consignment stock" in text
 
 
 def test_the_hash_follows_the_content_and_nothing_else() -> None:
@@ -217,7 +219,8 @@ def test_both_signatures_on_the_same_hash_close_the_room_with_the_sheet_as_signe
     assert room.state.phase == "closed"
     agreement = room.state.public.agreement
     assert agreement is not None
-    assert agreement["hash"] == digest_now and agreement["sheet"] == sheet_now
+    assert agreement["hash"] == digest_now
+    assert agreement["sheet"] == sheet_now
     assert room.state.public.signatures["buyer"]["name"] == "Bea"
     # Read-only: every changing command is refused, except a commitment's status and the witness.
     still_open = {
@@ -233,7 +236,8 @@ def test_both_signatures_on_the_same_hash_close_the_room_with_the_sheet_as_signe
         ("deal.witness", "neutral"),
     }
     error = refused(room, BUYER, "item.edit", item_id="pay", title="Payment terms 90 days")
-    assert isinstance(error, NotPermitted) and error.reason == "phase.closed"
+    assert isinstance(error, NotPermitted)
+    assert error.reason == "phase.closed"
     room.do(NEUTRAL, "deal.witness", hash=digest_now)
     assert room.state.public.signatures["neutral"]["hash"] == digest_now
 
@@ -250,7 +254,8 @@ def test_signing_binds_to_the_exact_content_a_change_voids_the_signatures() -> N
     assert room.state.public.signatures == {}
     # The seller signing what the buyer once signed is signing a sheet that no longer exists.
     error = refused(room, SELLER, "deal.sign", hash=first)
-    assert isinstance(error, InvalidCommand) and error.reason == "deal.stale_hash"
+    assert isinstance(error, InvalidCommand)
+    assert error.reason == "deal.stale_hash"
     assert error.params["current"] == deal_hash(room.state.public)
     second = deal_hash(room.state.public)
     room.do(SELLER, "deal.sign", hash=second)
@@ -267,7 +272,8 @@ def test_signing_is_refused_to_the_neutral_for_nothing_and_on_a_stale_hash() -> 
     room.to_phase("agreeing")
     current = deal_hash(room.state.public)
     error = refused(room, NEUTRAL, "deal.sign", hash=current)
-    assert isinstance(error, NotPermitted) and error.reason == "permission.role"
+    assert isinstance(error, NotPermitted)
+    assert error.reason == "permission.role"
     assert refused(room, BUYER, "deal.sign", hash="0" * 64).reason == "deal.stale_hash"
     empty = Room(phase="agreeing")
     nothing = deal_hash(empty.state.public)
@@ -293,7 +299,8 @@ def test_commitments_are_recorded_on_live_items_and_kept_after_the_agreement() -
     room.do(BUYER, "item.delete", item_id="gone")
     error = refused(room, BUYER, "commitment.add", commitment_id="c1", who="seller",
                     what="Deliver", item_id="gone")  # fmt: skip
-    assert isinstance(error, ItemNotFound) and error.reason == "item.not_found"
+    assert isinstance(error, ItemNotFound)
+    assert error.reason == "item.not_found"
     error = refused(room, BUYER, "commitment.add", commitment_id="c1", who="seller",
                     what="Deliver", due="2027-02-30")  # fmt: skip
     assert error.reason == "date.invalid"
@@ -336,10 +343,13 @@ def test_an_export_holds_the_roles_own_figures_and_never_the_other_sides() -> No
     assert buyer["own_figures"] == [
         {"item_id": "x", "title": "Sealed", "value": 77777, "cost": 1111, "note": "buyer secret"}
     ]
-    assert "33333" not in canonical(buyer) and "seller secret" not in canonical(buyer)
-    assert "77777" not in canonical(seller) and "buyer secret" not in canonical(seller)
+    assert "33333" not in canonical(buyer)
+    assert "seller secret" not in canonical(buyer)
+    assert "77777" not in canonical(seller)
+    assert "buyer secret" not in canonical(seller)
     assert "own_figures" not in neutral
     assert [(s["party"], s["value"]) for s in neutral["sealed_figures"]] == [("seller", 33333)]
-    assert "77777" not in canonical(neutral) and "buyer secret" not in canonical(neutral)
+    assert "77777" not in canonical(neutral)
+    assert "buyer secret" not in canonical(neutral)
     for content in (buyer, seller, neutral):
         assert content["deal_sheet"] == deal_sheet(room.state.public)
