@@ -46,7 +46,7 @@ export class Session {
     this.members = [];
     /** @type {{shared: any, preview: any} | null} */
     this.split = null;
-    /** @type {{hash: string, sheet: any} | null} the live deal sheet, the same for every role */
+    /** @type {{hash: string, sheet: any, chain: string | null} | null} the live deal sheet, the same for every role */
     this.deal = null;
     /** @type {Set<(file: {format: string, filename: string, content: string}) => void>} */
     this.exportListeners = new Set();
@@ -424,7 +424,7 @@ export class Session {
   }
 
   on_deal(frame) {
-    this.deal = { hash: frame.hash, sheet: frame.sheet };
+    this.deal = { hash: frame.hash, sheet: frame.sheet, chain: frame.chain };
   }
 
   on_export(frame) {

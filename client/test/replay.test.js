@@ -74,7 +74,7 @@ test("the split of a moment follows the brief: the buyer's half rounds down", ()
     id: "i1", kind: "term", title: "Stock", description: "", options: [], position: "a0", parked: false, removed: null,
     agreed: { buyer: false, seller: false }, consent: { buyer: true, seller: true }, withdrawal: { buyer: false, seller: false },
     revealed: true, figures: { buyer: { value: 120_000, cost: 10_000 }, seller: { value: 20_000, cost: 50_001 } },
-    revisions: [], sealed: null,
+    revisions: [], sealed: null, chosen: { buyer: null, seller: null }, voided: null,
   });
   const { lines, total } = splitOf(state);
   // own: buyer 110,000, seller -30,001; net 79,999; buyer's half 39,999; transfer to buyer -70,001.

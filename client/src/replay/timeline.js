@@ -21,6 +21,7 @@ export function kindOf(name) {
   if (name.startsWith("figures.") || name.startsWith("consent.") || name === "item.revealed") return "transparency";
   if (name.startsWith("seal.")) return "transparency";
   if (name.startsWith("split.")) return "split";
+  if (name.startsWith("deal.") || name.startsWith("commitment.")) return "agenda";
   if (
     name.startsWith("phase.") ||
     name.startsWith("agenda.") ||
@@ -47,7 +48,7 @@ export function landmarkOf(event) {
   if (name === "item.revealed") return "reveal";
   if (name === "item.agreed") return data?.agreed === false ? "unagreed" : "agreed";
   if (name === "split.sealed") return "sealed";
-  if (/void|revok|cancel/.test(name)) return "voided";
+  if (name === "deal.unsigned" || /void|revok|cancel/.test(name)) return "voided";
   if (/sign/.test(name)) return "signed";
   if (/^(agreement|deal)\./.test(name)) return "agreement";
   return null;

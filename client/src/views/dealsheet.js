@@ -36,6 +36,8 @@ export class DealSheetView {
     this.session = session;
     this.key = null;
     this.hash = h("code", { class: "deal-hash", testid: "deal-hash" });
+    this.fingerprint = h("code", { class: "deal-hash", testid: "deal-chain" });
+    this.fingerprintRow = h("p", { class: "deal-hash-row", hidden: true }, tr(h("span", { class: "muted small" }), "deal.chain"), " ", this.fingerprint);
     this.status = h("p", { class: "deal-status", testid: "deal-status", attrs: { role: "status", "aria-live": "polite" } });
     this.body = h("div", { class: "deal-body", testid: "deal-body" });
     this.signatures = h("ul", { class: "deal-signatures", testid: "deal-signatures" });
@@ -58,6 +60,7 @@ export class DealSheetView {
       h("div", { class: "section-head" }, tr(h("h2", { id: "deal-heading" }), "deal.heading")),
       tr(h("p", { class: "muted small no-print" }), "deal.lead"),
       h("p", { class: "deal-hash-row" }, tr(h("span", { class: "muted small" }), "deal.hash"), " ", this.hash),
+      this.fingerprintRow,
       this.status,
       this.body,
       h("section", { class: "deal-section deal-commitments" }, tr(h("h3"), "deal.commitments"), this.commitments, this.form),
@@ -118,7 +121,7 @@ export class DealSheetView {
     const room = session.room;
     if (!deal || !room) return;
     const state = session.view();
-    const key = JSON.stringify([lang(), deal.hash, state.signatures, state.unsigned, state.agreement?.hash, [...state.commitments.values()], session.phase, session.role, [...state.items.keys()]]);
+    const key = JSON.stringify([lang(), deal.hash, deal.chain, state.signatures, state.unsigned, state.agreement?.hash, [...state.commitments.values()], session.phase, session.role, [...state.items.keys()]]);
     if (key === this.key) return;
     this.key = key;
     const money = (units) => formatMoney(units, room.currency, session.decimals);
@@ -130,6 +133,8 @@ export class DealSheetView {
     setText(this.hash, shownHash);
     setData(this.el, "hash", shownHash);
     setData(this.el, "closed", closed);
+    this.fingerprintRow.hidden = !deal.chain;
+    setText(this.fingerprint, deal.chain ?? "");
     setText(this.status, agreement ? t("deal.closed", { at: when(agreement.at) }) : t("deal.live"));
 
     this.body.replaceChildren(...this.sections(sheet, money));

@@ -273,6 +273,7 @@ export class ReplayView {
       title: d.title ?? item?.title ?? d.item_id ?? "",
       phase: d.phase ? t(`phase.${d.phase}.name`) : "",
       party: d.party ? t(`role.${d.party}`) : "",
+      by: d.by ? t(`role.${d.by}`) : "",
       name: event.name,
     };
     const key = `replay.ev.${event.name}`;

@@ -79,6 +79,7 @@ DEAL_EVENTS = frozenset(
         "split.unsealed",
         "commitment.added",
         "commitment.updated",
+        "deal.agreed",
     }
 )
 

@@ -20,8 +20,8 @@ from valueroom.domain.errors import DomainError
 from valueroom.domain.events import Actor, Event
 from valueroom.domain.split import Split
 from valueroom.domain.split import to_wire as split_to_wire
-from valueroom.protocol.codec import encode, encode_with_raw_list
 from valueroom.protocol import exports
+from valueroom.protocol.codec import encode, encode_with_raw_list
 from valueroom.protocol.schema import SchemaViolation, check_op_id
 
 __all__ = [
@@ -31,8 +31,8 @@ __all__ = [
     "domain_error",
     "error",
     "event",
-    "history",
     "export",
+    "history",
     "presence",
     "schema_error",
     "split",
@@ -176,9 +176,13 @@ def split(shared: Split, preview: Split | None) -> bytes:
     )
 
 
-def deal(digest: str, sheet: Mapping[str, Any]) -> bytes:
-    """The live deal sheet and its hash: the same frame for every role (built from public events)."""
-    return encode({"type": "deal", "hash": digest, "sheet": dict(sheet)})
+def deal(digest: str, sheet: Mapping[str, Any], chain: str | None) -> bytes:
+    """The live deal sheet and its hash: the same frame for every role (built from public events).
+
+    ``chain`` is the event log's chain hash right after the agreement
+    (``deal.agreed``), once there is one; None before.
+    """
+    return encode({"type": "deal", "hash": digest, "sheet": dict(sheet), "chain": chain})
 
 
 def export(fmt: str, filename: str, content: Mapping[str, Any], decimals: int) -> bytes:

@@ -152,6 +152,7 @@ class LiveRoom:
         # The hash of the last committed event (store/chain.py): new events
         # are chained after it just before they are appended.
         self.chain_head: bytes = chain.genesis(record.log_id)
+        self.agreed_chain: bytes | None = None
         # The split frame each role last received, so an unchanged one is not sent.
         self._split_sent: dict[str, bytes] = {}
         # The deal frame everyone here last received (one for all: public events only).
@@ -332,6 +333,11 @@ class LiveRoom:
         self._events.append(event)
         if event.chain is not None:
             self.chain_head = event.chain
+            if event.name == "deal.agreed":
+                # The log's fingerprint when the agreement was made: shown on the
+                # signed deal sheet (a single value, so it tells nobody when
+                # private events happened).
+                self.agreed_chain = event.chain
         for role in numbers:
             self._seen[role].append(event)
 
@@ -538,7 +544,8 @@ class LiveRoom:
     def _deal_frame(self) -> bytes:
         """The deal frame now (the same for every role); remembered as the last one sent."""
         public = self.state.public
-        self._deal_sent = frames.deal(deal_hash(public), deal_sheet(public))
+        fingerprint = None if self.agreed_chain is None else self.agreed_chain.hex()
+        self._deal_sent = frames.deal(deal_hash(public), deal_sheet(public), fingerprint)
         return self._deal_sent
 
     def _broadcast_deal(self) -> None:
