@@ -54,7 +54,9 @@ test("positions clamp and times map to the last event at or before them", () => 
 
 test("unknown event kinds are folded as no-ops, grouped as other, and caught as landmarks by name", () => {
   const timeline = new Timeline(session(12));
-  assert.equal(kindOf("deal.signed.someday"), "other");
+  assert.equal(kindOf("contract.filed.someday"), "other");
+  assert.equal(kindOf("deal.signed"), "agenda");
+  assert.equal(landmarkOf({ name: "deal.unsigned", data: {} }), "voided");
   assert.equal(kindOf("item.added"), "agenda");
   assert.equal(kindOf("consent.changed"), "transparency");
   assert.equal(kindOf("split.sealed"), "split");
