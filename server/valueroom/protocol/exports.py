@@ -74,18 +74,9 @@ def _rows(content: dict[str, Any], decimals: int) -> list[list[str]]:
                 ]
             )
     settlement = sheet["settlement"]
-    rows.append(
-        [
-            "settlement",
-            "",
-            "",
-            f"{settlement['payer'] or ''} pays {settlement['payee'] or ''}",
-            "",
-            "",
-            _money(settlement["amount"], decimals),
-            "",
-        ]
-    )
+    payer, payee = settlement["payer"], settlement["payee"]
+    detail = f"{payer} pays {payee}" if payer else "no transfer"
+    rows.append(["settlement", "", "", detail, "", "", _money(settlement["amount"], decimals), ""])
     for entry in sheet["open"]:
         rows.append(
             [
