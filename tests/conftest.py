@@ -129,7 +129,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if stats and stats["sessions"]:
         terminalreporter.write_line(
             "confidentiality property: {sessions} sessions, {connections} connections, "
-            "{frames} frames ({history} history events), {sealed} sealed figures handed to the neutral, {caucus} caucus "
+            "{frames} frames ({history} history events, {exports} exports), {sealed} sealed figures handed to the neutral, {caucus} caucus "
             "messages, {accesses} access-log entries, {log_records} log records and {http} "
             "HTTP responses inspected".format(**stats)
         )

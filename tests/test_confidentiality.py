@@ -21,6 +21,10 @@ are then inspected:
 * every time a neutral connection received sealed figures (live, welcome or
   resume), the log holds exactly one ``seal.accessed`` entry for it;
 * no log record carries a figure, a note or a caucus message;
+* every export (JSON and CSV, at random points and at the end, for every
+  connection) holds nothing its role could not see: a party's own figures,
+  the neutral's sealed figures checked against the version shared, the
+  public deal sheet, and no other party's figure or note;
 * every split a connection receives equals the brief's formula (items under
   seal included), computed here independently from what the test did.
 
@@ -33,7 +37,11 @@ can only be a leak, never a coincidence with the split.
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import json
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +66,7 @@ STATS = {
     "accesses": 0,
     "log_records": 0,
     "history": 0,
+    "exports": 0,
 }
 
 PARTIES = ("buyer", "seller")
@@ -118,6 +127,8 @@ steps = st.one_of(
         st.sampled_from(("open", "post", "post", "close")),
     ),
     st.tuples(st.just("cross"), parties, items),
+    # A connection downloads its export: (who, format)
+    *[st.tuples(st.just("export"), st.integers(0, 7), st.sampled_from(("json", "csv")))] * 2,
     # A connection asks for a slice of its history: (who, from %, to %, past the head?)
     *[
         st.tuples(
@@ -328,13 +339,32 @@ class Model:
         }
 
 
+AMOUNT = re.compile(r"^-?[0-9]+\.[0-9]{2}$")
+
+
+def export_leaves(frame: dict[str, Any]) -> Any:
+    """An export file's content as leaves to inspect: JSON parsed; CSV cells, amounts as units."""
+    if frame["format"] == "json":
+        return json.loads(frame["content"])
+    rows = list(csv.reader(io.StringIO(frame["content"])))
+    assert rows[0] == ["section", "item_id", "title", "detail", "buyer", "seller", "amount", "note"]
+    return [
+        [round(float(cell) * 100) if AMOUNT.match(cell) else cell for cell in row] for row in rows
+    ]
+
+
 def flat(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The frames with every history page replaced by the page and then its events."""
+    """The frames with every history page replaced by the page and then its events,
+    and every export by the frame and then its parsed content (``export-content``)."""
     out: list[dict[str, Any]] = []
     for frame in frames:
         if frame["type"] == "history":
             out.append({**frame, "events": []})
             out.extend(frame["events"])
+        elif frame["type"] == "export":
+            out.append({**frame, "content": ""})
+            out.append({"type": "export-content", "format": frame["format"],
+                        "content": export_leaves(frame)})  # fmt: skip
         else:
             out.append(frame)
     return out
@@ -379,6 +409,8 @@ def without_seals(frame: dict[str, Any], model: Model) -> Any:
         assert (d["value"], d["cost"]) == model.shares[(d["party"], d["item_id"], d["version"])]
         STATS["sealed"] += 1
         return {k: v for k, v in d.items() if k not in ("value", "cost")}
+    if frame["type"] == "export-content":
+        return {**frame, "content": without_sealed_exports(frame, model)}
     if frame["type"] == "welcome" and frame["view"] is not None:
         view = frame["view"]
         assert view["private"] == {}
@@ -389,6 +421,28 @@ def without_seals(frame: dict[str, Any], model: Model) -> Any:
                 STATS["sealed"] += 1
         return {**frame, "view": {**view, "seals": {}}}
     return frame
+
+
+def without_sealed_exports(frame: dict[str, Any], model: Model) -> Any:
+    """A neutral's export minus the sealed figures it holds, each checked against its version."""
+    content = frame["content"]
+    if frame["format"] == "json":
+        assert "own_figures" not in content
+        for entry in content["sealed_figures"]:
+            shared = model.shares[(entry["party"], entry["item_id"], entry["version"])]
+            assert (entry["value"], entry["cost"]) == shared
+            STATS["sealed"] += 1
+        return {**content, "sealed_figures": []}
+    kept = []
+    for row in content:
+        assert row[0] != "own_figures"
+        if row[0] == "sealed_figures":
+            party, version = row[3].split(" v")
+            assert (row[4], row[5]) == model.shares[(party, row[1], int(version))]
+            STATS["sealed"] += 1
+            continue
+        kept.append(row)
+    return kept
 
 
 def assert_no_leak(conn: Connection, model: Model) -> None:
@@ -462,6 +516,17 @@ async def read_history(client: WsClient, log_id: str) -> None:
         page = await client.wait_for(lambda f: f["type"] in ("history", "error"), start=start)
         assert page["type"] == "history", page
         first = page["to"] + 1
+
+
+async def export(client: WsClient, room_id: str, fmt: str) -> None:
+    """Ask for the connection's export; a refusal may only be the per-connection bound."""
+    start = len(client.frames)
+    await client.send({"type": "export", "room": room_id, "format": fmt})
+    answer = await client.wait_for(lambda f: f["type"] in ("export", "error"), start=start)
+    if answer["type"] == "error":
+        assert answer["reason"] == "export.too_often", answer
+    else:
+        STATS["exports"] += 1
 
 
 class Records(logging.Handler):
@@ -658,6 +723,10 @@ async def _play(store_url: str, program: list[tuple[Any, ...]], records: Records
                         assert answer["type"] == "history", answer
                         assert answer["from"] == first
                         assert answer["to"] == min(last, first + 63)
+                elif kind == "export":
+                    _, index, fmt = step
+                    live = [c for c in conns if c.client.closed is None]
+                    await export(live[index % len(live)].client, room["room_id"], fmt)
                 elif kind == "edit":
                     _, item, title = step
                     await actors["seller"].client.call(
@@ -672,9 +741,11 @@ async def _play(store_url: str, program: list[tuple[Any, ...]], records: Records
             # A late neutral: its welcome snapshot hands it every seal there is.
             await connect("neutral")
             await settle(conns)
-            # Every connection reads its whole history, page by page.
+            # Every connection reads its whole history, page by page, and exports.
             for conn in conns:
                 await read_history(conn.client, room["log_id"])
+                for fmt in ("json", "csv"):
+                    await export(conn.client, room["room_id"], fmt)
             await settle(conns)
             observed: Counter[tuple[str, str, str, int, str]] = Counter()
             for conn in conns + closed:

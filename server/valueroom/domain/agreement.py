@@ -303,6 +303,7 @@ def export_content(state: RoomState, role: str) -> dict[str, Any]:
                 "item_id": item_id,
                 "title": items[item_id].title,
                 "party": party,
+                "version": seal.version,
                 "value": seal.value,
                 "cost": seal.cost,
                 "status": seal.status,

@@ -10,7 +10,8 @@ CSV layout: one table, one row per fact, with the columns
 ``room``, ``agreed``, ``split``, ``total``, ``settlement``, ``open``,
 ``commitment``, ``signature``, and the role's own part: ``own_figures``
 (a party: value in ``amount``, cost in ``detail``) or ``sealed_figures``
-(the neutral: what it was shown under seal, per party).
+(the neutral: what it was shown under seal, per party, with the
+version as ``party v<version>`` in ``detail``).
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def _rows(content: dict[str, Any], decimals: int) -> list[list[str]]:
                 "sealed_figures",
                 entry["item_id"],
                 entry["title"],
-                entry["party"],
+                f"{entry['party']} v{entry['version']}",
                 _money(entry["value"], decimals),
                 _money(entry["cost"], decimals),
                 entry["status"],
