@@ -193,7 +193,7 @@ export class DealSheetView {
         )
       : tr(h("p", { class: "muted", testid: "deal-split" }), "deal.noSplit");
     const s = sheet.settlement;
-    const settlement = h("p", {
+    const settlement = h("strong", {
       class: "deal-settlement",
       testid: "deal-settlement",
       text: s.payer ? t("split.pays", { payer: t(`role.${s.payer}`), payee: t(`role.${s.payee}`), amount: money(s.amount) }) : t("split.noTransfer"),
