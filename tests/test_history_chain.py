@@ -51,7 +51,8 @@ async def play_session(store_url: str) -> dict[str, Any]:
 
 
 def run_verify(room_id: str, store_url: str) -> subprocess.CompletedProcess[str]:
-    return run_cli("verify", room_id, "--store", store_url)
+    # "--" ends the options: a room id may begin with "-" (ids are URL-safe base64).
+    return run_cli("verify", "--store", store_url, "--", room_id)
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -163,7 +164,7 @@ async def test_valueroom_export_prints_what_verify_export_accepts(
     store_url: str, tmp_path: Path
 ) -> None:
     room = await play_session(store_url)
-    done = run_cli("export", room["room_id"], "--role", "seller", "--store", store_url)
+    done = run_cli("export", "--role", "seller", "--store", store_url, "--", room["room_id"])
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines == await export_of(store_url, room, "seller")
