@@ -139,6 +139,18 @@ def test_two_parties_take_a_room_from_an_empty_agenda_to_a_signed_agreement(
     assert "120000.00" not in seller_csv
     assert ["settlement", "", "", "buyer pays seller", "", "", "70000.00", ""] in rows
 
+    # The next round: the agreed items become the new agenda; the seller brings its own figures.
+    seller.page.get_by_test_id("next-carry").check()
+    seller.page.get_by_test_id("next-round").click()
+    new_link = seller.page.get_by_test_id("next-link-seller").get_attribute("href")
+    assert new_link is not None
+    round_two = RoomPage.join(seller.page, new_link, "Sem")
+    round_two.expect_agenda_titles(["Payment terms 90 days", "Consignment stock"])
+    expect(round_two.page.get_by_test_id("phase")).to_have_attribute("data-phase", "preparation")
+    carried = round_two.item(round_two.item_id("Consignment stock"))
+    expect(carried.get_by_test_id("figure-status")).to_have_attribute("data-status", "registered")
+    expect(carried.get_by_test_id("figure-value")).to_have_value(re.compile(r"^20,?000(\.00)?$"))
+
     # Printing: the deal sheet alone, on A4 pages, nothing cut off.
     buyer.page.emulate_media(media="print")
     expect(buyer.page.get_by_test_id("deal-sheet")).to_be_visible()

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.liveserver import LiveServer, create_room, serve_in_loop
@@ -204,3 +205,45 @@ async def test_exports_hold_only_what_the_role_saw(scene: Scene) -> None:
     assert limited["code"] == "limit_reached"
     forged = await scene.seller.call("item.park", {"item_id": "pay", "parked": False})
     assert forged["type"] == "ack"  # the others are unaffected
+
+
+async def test_a_closed_room_starts_its_next_round_with_what_was_agreed(scene: Scene) -> None:
+    await ok(scene.buyer, "figures.set", {"item_id": "pay", "value": "10", "cost": "1"})
+    await ok(scene.seller, "figures.set", {"item_id": "pay", "value": "20", "cost": "2"})
+    async with httpx.AsyncClient() as http:
+
+        async def next_round(token: str, carry: bool) -> httpx.Response:
+            body = {"title": "Round 2", "previous": {"token": token, "carry_figures": carry}}
+            return await http.post(f"{scene.server.base}/api/rooms", json=body)
+
+        early = await next_round(scene.info["tokens"]["seller"], True)
+        assert (early.status_code, early.json()["error"]["code"]) == (409, "round.not_agreed")
+        forged = await next_round(scene.info["tokens"]["seller"][:-4] + "AAAA", True)
+        assert (forged.status_code, forged.json()["error"]["code"]) == (403, "bad_token")
+        await ok(scene.neutral, "phase.set", {"phase": "agreeing"})
+        await scene.buyer.wait_for(
+            lambda f: f["type"] == "deal" and len(f["sheet"]["agreed"]) == 1, timeout=10
+        )
+        current = last_deal(scene.buyer)["hash"]
+        await ok(scene.buyer, "deal.sign", {"hash": current})
+        await ok(scene.seller, "deal.sign", {"hash": current})
+        answer = await next_round(scene.info["tokens"]["seller"], True)
+    assert answer.status_code == 201, answer.text
+    links = answer.json()["links"]
+    assert set(links) == {"buyer", "seller", "neutral"}  # the neutral takes part again
+    tokens = {role: link.split("#", 1)[1] for role, link in links.items()}
+    views = {}
+    for role in ("buyer", "seller"):
+        async with WsClient(scene.server.ws_url) as client:
+            welcome = await client.join(tokens[role], role.title())
+            assert welcome["type"] == "welcome", welcome
+            views[role] = welcome["view"]
+    for view in views.values():
+        assert [(i["id"], i["title"], i["options"]) for i in view["items"]] == [
+            ("pay", "Payment terms", OPTIONS)
+        ]
+        assert view["items"][0]["agreed"] == {"buyer": False, "seller": False}
+        assert view["room"]["title"] == "Round 2"
+        assert view["room"]["buyer_org"] == "Buyer BV"
+    assert views["seller"]["private"] == {"pay": {"value": 2000, "cost": 200, "note": ""}}
+    assert views["buyer"]["private"] == {}

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.domainkit import BUYER, NEUTRAL, SELLER, Room
-from valueroom.domain.agreement import deal_hash, deal_sheet, export_content
+from valueroom.domain.agreement import deal_hash, deal_sheet, export_content, next_round
 from valueroom.domain.canonical import canonical, digest
 from valueroom.domain.errors import DomainError, InvalidCommand, ItemNotFound, NotPermitted
 from valueroom.domain.permissions import COMMANDS, may
@@ -353,3 +353,49 @@ def test_an_export_holds_the_roles_own_figures_and_never_the_other_sides() -> No
     assert "buyer secret" not in canonical(neutral)
     for content in (buyer, seller, neutral):
         assert content["deal_sheet"] == deal_sheet(room.state.public)
+
+
+# -- the next round ---------------------------------------------------------------------------------
+
+
+def test_the_next_round_carries_the_agreed_items_and_only_the_carriers_own_figures() -> None:
+    room = agreed_room()
+    room.add("rel", title="How we work together", kind="relationship")
+    room.add("open", title="Not agreed")
+    room.do(BUYER, "figures.set", item_id="pay", value="500", cost="20", note="buyer note")
+    room.do(SELLER, "figures.set", item_id="pay", value="300", cost="10", note="seller note")
+    for actor in (BUYER, SELLER):
+        room.do(actor, "item.agree", item_id="rel", agreed=True, option="performance")
+    with pytest.raises(InvalidCommand) as refused_early:
+        next_round(room.state, "buyer")
+    assert refused_early.value.reason == "round.not_agreed"
+    room.to_phase("agreeing")
+    current = deal_hash(room.state.public)
+    room.do(BUYER, "deal.sign", hash=current)
+    room.do(SELLER, "deal.sign", hash=current)
+
+    drafts = next_round(room.state, "buyer")
+    added = [d for d in drafts if d.name == "item.added"]
+    assert [(d.data["item_id"], d.data["kind"]) for d in added] == [
+        ("pay", "term"),
+        ("rel", "relationship"),
+    ]
+    assert added[0].data["options"] == OPTIONS
+    assert [d.data["position"] for d in added] == sorted(d.data["position"] for d in added)
+    (carried,) = [d for d in drafts if d.name == "figures.registered"]
+    assert carried.data == {
+        "item_id": "pay", "party": "buyer", "value": 50000, "cost": 2000, "note": "buyer note"
+    }  # fmt: skip
+    assert carried.vis == 1  # the buyer's team only
+    assert all("seller note" not in repr(d.data) for d in drafts)
+    # Nobody carries figures unless asked; the neutral has none to carry.
+    for carrier in (None, "neutral"):
+        assert all(d.name == "item.added" for d in next_round(room.state, carrier))
+    # The seeded room folds like any other: the agenda is there, nothing agreed yet.
+    fresh = Room(neutral=True)
+    for draft in drafts:
+        fresh.system(BUYER, draft)
+    assert fresh.order() == ["pay", "rel"]
+    assert fresh.state.public.items["pay"].agreed == {"buyer": False, "seller": False}
+    assert fresh.state.view("buyer").private["pay"].value == 50000
+    assert "pay" not in fresh.state.view("seller").private

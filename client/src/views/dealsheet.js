@@ -54,6 +54,7 @@ export class DealSheetView {
       downloadButton("csv"),
       tr(h("button", { type: "button", class: "btn btn-small", testid: "deal-print", on: { click: () => window.print() } }), "deal.print"),
     );
+    this.nextRound = this.nextRoundBlock();
     this.el = h(
       "section",
       { class: "deal-sheet", testid: "deal-sheet", attrs: { "aria-labelledby": "deal-heading" } },
@@ -73,6 +74,7 @@ export class DealSheetView {
         h("div", { class: "no-print" }, this.sign),
       ),
       this.downloads,
+      this.nextRound,
     );
     session.onExport((file) => download(file.filename, file.content, file.format));
   }
@@ -110,6 +112,61 @@ export class DealSheetView {
     return form;
   }
 
+  nextRoundBlock() {
+    this.carry = h("input", { testid: "next-carry", attrs: { type: "checkbox" } });
+    this.carryRow = h("label", { class: "small" }, this.carry, " ", tr(h("span"), "deal.next.carry"));
+    this.nextButton = tr(h("button", { type: "button", class: "btn", testid: "next-round", on: { click: () => this.startNextRound() } }), "deal.next.start");
+    this.nextError = h("p", { class: "field-error", testid: "next-error", hidden: true, attrs: { role: "alert" } });
+    this.nextLinks = h("ul", { class: "next-links", testid: "next-links", hidden: true });
+    return h(
+      "section",
+      { class: "deal-section deal-next no-print", testid: "deal-next", hidden: true },
+      tr(h("h3"), "deal.next.heading"),
+      tr(h("p", { class: "muted small" }), "deal.next.lead"),
+      this.carryRow,
+      h("div", {}, this.nextButton),
+      this.nextError,
+      this.nextLinks,
+    );
+  }
+
+  /** Create the next round's room (the token goes in the body, never in a URL) and list its links. */
+  async startNextRound() {
+    const { session } = this;
+    const room = session.room;
+    if (!room) return;
+    const suffix = t("deal.next.suffix");
+    const body = {
+      title: `${room.title.slice(0, 200 - suffix.length - 3)} (${suffix})`,
+      previous: { token: session.token, carry_figures: session.isParty && this.carry.checked },
+    };
+    this.nextButton.disabled = true;
+    this.nextError.hidden = true;
+    try {
+      const response = await fetch("/api/rooms", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      const data = await response.json().catch(() => null);
+      if (!response.ok) {
+        const code = data?.error?.code ?? "";
+        setText(this.nextError, t(`reason.${code}`) === `reason.${code}` ? t("deal.next.failed") : t(`reason.${code}`));
+        this.nextError.hidden = false;
+        return;
+      }
+      this.nextLinks.replaceChildren(
+        ...Object.entries(data.links)
+          .filter(([, link]) => link)
+          .map(([role, link]) =>
+            h("li", { data: { role } }, h("span", { text: `${t(`role.${role}`)}: ` }), h("a", { attrs: { href: link }, testid: `next-link-${role}`, text: link })),
+          ),
+      );
+      this.nextLinks.hidden = false;
+    } catch {
+      setText(this.nextError, t("deal.next.failed"));
+      this.nextError.hidden = false;
+    } finally {
+      this.nextButton.disabled = false;
+    }
+  }
+
   signNow() {
     const deal = this.session.deal;
     if (deal) this.session.signDeal(this.session.view().agreement?.hash ?? deal.hash);
@@ -140,6 +197,8 @@ export class DealSheetView {
     this.body.replaceChildren(...this.sections(sheet, money));
     this.renderCommitments(state);
     this.renderSignatures(state, shownHash, closed);
+    this.nextRound.hidden = !closed;
+    this.carryRow.hidden = !session.isParty;
   }
 
   sections(sheet, money) {

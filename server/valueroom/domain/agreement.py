@@ -45,12 +45,15 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
+import fractional_indexing
+
 from valueroom.domain.canonical import digest
+from valueroom.domain.errors import InvalidCommand
 from valueroom.domain.events import Actor, Draft, Event
 from valueroom.domain.split import SplitLine
 from valueroom.domain.state import Item, RoomState, View, apply
 from valueroom.domain.views import public_split
-from valueroom.domain.visibility import PARTIES, PUBLIC, is_public
+from valueroom.domain.visibility import PARTIES, PUBLIC, is_public, party_only
 
 __all__ = [
     "DEAL_EVENTS",
@@ -58,6 +61,7 @@ __all__ = [
     "deal_hash",
     "deal_sheet",
     "export_content",
+    "next_round",
     "settlement",
 ]
 
@@ -259,6 +263,50 @@ def consequences(state: RoomState, actor: Actor, name: str, drafts: list[Draft])
         )
         if deal_hash(after_view) != before:
             drafts.append(Draft("deal.unsigned", {"by": actor.role, "hash": before}, PUBLIC))
+    return drafts
+
+
+# -- the next round ------------------------------------------------------------
+
+
+def next_round(state: RoomState, carrier: str | None) -> list[Draft]:
+    """The first events of the next round's room, after its ``room.created``.
+
+    From a room whose agreement was signed: every item agreed by both (the
+    relationship model among them) becomes an item of the new agenda, with
+    its kind, title, description and options, in the same order. Private
+    figures are not carried, except ``carrier``'s own when that party chose
+    so (``figures.registered`` for its own team only, as in the old room).
+    Raises :class:`InvalidCommand` (``round.not_agreed``) for a room that has
+    no signed agreement.
+    """
+    public = state.public
+    if public.agreement is None:
+        raise InvalidCommand(
+            "only a room whose agreement both parties signed has a next round",
+            reason="round.not_agreed",
+        )
+    drafts: list[Draft] = []
+    position: str | None = None
+    carried = state.view(carrier).private if carrier in PARTIES else {}
+    for item in public.live_items():
+        if not item.agreed_by_both:
+            continue
+        position = str(fractional_indexing.generate_key_between(position, None))
+        data = {
+            "item_id": item.id,
+            "kind": item.kind,
+            "title": item.title,
+            "description": item.description,
+            "options": [dict(option) for option in item.options],
+            "position": position,
+        }
+        drafts.append(Draft("item.added", data, PUBLIC))
+        record = carried.get(item.id)
+        if record is not None and carrier is not None:
+            figures = {"item_id": item.id, "party": carrier, "value": record.value,
+                       "cost": record.cost, "note": record.note}  # fmt: skip
+            drafts.append(Draft("figures.registered", figures, party_only(carrier)))
     return drafts
 
 

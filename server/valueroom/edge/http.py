@@ -1,4 +1,9 @@
-"""HTTP routes: create a room (JSON), the shared schema, health.
+"""HTTP routes: create a room (JSON; also a closed room's next round), the shared schema, health.
+
+A next round is asked for with ``previous: {token, carry_figures}``: any
+invite token of a room whose agreement both parties signed. The token travels
+in the request body, never in a URL. The new room's agenda is what was
+agreed; a party may bring its own figures along.
 
 Errors are JSON ``{"error": {"code": ..., "message": ...}}`` with a fitting
 status. Room creation requires ``Content-Type: application/json``, which a
@@ -16,6 +21,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 import shared_schema
 from valueroom.config import Settings
+from valueroom.domain.errors import DomainError
 from valueroom.domain.visibility import ROLES
 from valueroom.protocol.schema import SchemaViolation, check_http
 from valueroom.rooms.registry import Registry
@@ -53,13 +59,25 @@ async def create_room(request: Request) -> Response:
         check_http("create_room", data)
     except SchemaViolation as exc:
         return _error(400, "invalid_field", str(exc))
-    created = await registry.create(
-        title=data["title"],
-        buyer_org=data.get("buyer_org", ""),
-        seller_org=data.get("seller_org", ""),
-        currency=data.get("currency", "EUR"),
-        neutral=data.get("neutral", False),
-    )
+    previous = data.get("previous")
+    if previous is not None:
+        try:
+            next_round = await registry.next_round(
+                previous["token"], title=data["title"], carry_figures=previous["carry_figures"]
+            )
+        except DomainError as exc:
+            return _error(409, exc.reason or exc.code, str(exc))
+        if next_round is None:
+            return _error(403, "bad_token", "that link opens no room")
+        created = next_round
+    else:
+        created = await registry.create(
+            title=data["title"],
+            buyer_org=data.get("buyer_org", ""),
+            seller_org=data.get("seller_org", ""),
+            currency=data.get("currency", "EUR"),
+            neutral=data.get("neutral", False),
+        )
     base = settings.public_url or str(request.base_url)
     body_out = {
         "room_id": created.room_id,

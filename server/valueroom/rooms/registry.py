@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 from valueroom import logs
 from valueroom.clock import now_ms
+from valueroom.domain.agreement import next_round
 from valueroom.domain.decide import create_room
-from valueroom.domain.events import Event
+from valueroom.domain.events import Draft, Event
 from valueroom.domain.rules import Rules
+from valueroom.domain.state import RoomState
 from valueroom.domain.visibility import PARTIES, ROLES
 from valueroom.rooms import invites
 from valueroom.rooms.live import LiveRoom, Member, RoomClosed
@@ -51,8 +53,16 @@ class Registry:
         self._closing: set[asyncio.Task[None]] = set()
 
     async def create(
-        self, *, title: str, buyer_org: str, seller_org: str, currency: str, neutral: bool
+        self,
+        *,
+        title: str,
+        buyer_org: str,
+        seller_org: str,
+        currency: str,
+        neutral: bool,
+        seed: Sequence[Draft] = (),
     ) -> CreatedRoom:
+        """Create a room; ``seed`` drafts follow its ``room.created`` (a next round's agenda)."""
         room_id = invites.new_id()
         roles = ROLES if neutral else PARTIES
         minted = invites.mint(room_id, roles)
@@ -63,7 +73,7 @@ class Registry:
             created_at=now,
             secret_hashes={invite.role: invite.digest for invite in minted},
         )
-        drafts = create_room(room_id, title, buyer_org, seller_org, currency, neutral)
+        drafts = [*create_room(room_id, title, buyer_org, seller_org, currency, neutral), *seed]
         first: Sequence[Event] = chain.stamp(
             chain.genesis(record.log_id),
             [Event(i, now, None, None, d.vis, d.name, d.data) for i, d in enumerate(drafts, 1)],
@@ -72,6 +82,36 @@ class Registry:
         with logs.bound(room=room_id, member=None):
             log.info("room created (%s)", "with a neutral" if neutral else "two parties")
         return CreatedRoom(room_id, record.log_id, {i.role: i.token for i in minted})
+
+    async def next_round(
+        self, token: str, *, title: str, carry_figures: bool
+    ) -> CreatedRoom | None:
+        """Create the next round of the room ``token`` opens; None if the token opens none.
+
+        The new room keeps the organisations, the currency and whether a
+        neutral takes part; its agenda is what both parties agreed (see
+        :func:`valueroom.domain.agreement.next_round`). With
+        ``carry_figures``, a party's own figures come along, for its team
+        only; nobody can carry the other side's. Raises a DomainError
+        (``round.not_agreed``) for a room without a signed agreement. The old
+        room is read from the store and folded once (its rooms stay as they are).
+        """
+        found = await self.authenticate(token)
+        if found is None:
+            return None
+        record, role = found
+        state = RoomState.fold(await self.store.read(record.room_id), self.rules)
+        seed = next_round(state, role if carry_figures else None)
+        room = state.public.room
+        assert room is not None
+        return await self.create(
+            title=title,
+            buyer_org=room.buyer_org,
+            seller_org=room.seller_org,
+            currency=room.currency,
+            neutral=room.neutral,
+            seed=seed,
+        )
 
     async def authenticate(self, token: str) -> tuple[RoomRecord, str] | None:
         """The room and role an invite token grants, or None."""
