@@ -138,7 +138,8 @@ async def test_bad_history_requests_get_a_typed_error_and_harm_no_one(
     seen = len(scene.buyer.frames)
     ack = await scene.buyer.call("item.edit", {"item_id": "i1", "title": "Still here"})
     assert ack["type"] == "ack"
-    assert [f["type"] for f in scene.buyer.frames[seen:]] == ["event", "ack"]
+    # The edit's own event and ack, then (the title is on the deal sheet) its new deal sheet.
+    assert [f["type"] for f in scene.buyer.frames[seen:]] == ["event", "ack", "deal"]
     page = await ask(scene.seller, scene.room["log_id"], 1, 1)
     assert page["type"] == "history"
 
