@@ -662,6 +662,8 @@ def _plan_changed(view: View, event: Event) -> None:
 def _trust_pulsed(view: View, event: Event) -> None:
     d = event.data
     view.pulses.append({"party": d["party"], "behaviour": d["behaviour"], "at": event.at})
+
+
 # -- the end: commitments, sign-off, agreement ----------------------------------------
 
 
