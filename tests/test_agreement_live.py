@@ -14,6 +14,7 @@ import pytest
 
 from tests.liveserver import LiveServer, create_room, serve_in_loop
 from tests.wsclient import WsClient
+from valueroom.protocol.exports import render as render_export
 from valueroom.rooms.registry import Registry
 
 OPTIONS = [{"id": "d45", "label": "45 days"}, {"id": "d90", "label": "90 days"}]
@@ -247,3 +248,23 @@ async def test_a_closed_room_starts_its_next_round_with_what_was_agreed(scene: S
         assert view["room"]["buyer_org"] == "Buyer BV"
     assert views["seller"]["private"] == {"pay": {"value": 2000, "cost": 200, "note": ""}}
     assert views["buyer"]["private"] == {}
+
+
+def test_a_csv_export_never_hands_a_spreadsheet_a_formula() -> None:
+    sheet = {
+        "room": {"id": "r", "title": "=HYPERLINK(\"http://x\")", "currency": "EUR",
+                 "buyer_org": "+B", "seller_org": "@S", "neutral": False},
+        "agreed": [], "split": {"lines": [], "total": None},
+        "settlement": {"payer": None, "payee": None, "amount": 0},
+        "open": [{"item_id": "i", "title": "=1+1", "parked": False}], "commitments": [],
+    }  # fmt: skip
+    content = {"deal_sheet": sheet, "hash": "0" * 64, "signatures": {},
+               "own_figures": [{"item_id": "i", "title": "-5 days", "value": -500, "cost": 0,
+                                "note": "@SUM(A1)"}]}  # fmt: skip
+    rows = list(csv.reader(io.StringIO(render_export(content, "csv", 2))))
+    cells = [cell for row in rows for cell in row]
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+    assert "'=1+1" in cells
+    assert "'@SUM(A1)" in cells
+    assert "-5.00" in cells  # a negative amount stays a number
+    assert "-5 days" in cells

@@ -233,10 +233,10 @@ export class DealSheetView {
         "tr",
         { data: { itemId: line.item_id } },
         h("th", { attrs: { scope: "row" }, text: title }),
-        h("td", { class: "num", text: money(line.net) }),
-        h("td", { class: "num", text: money(line.fair.buyer) }),
-        h("td", { class: "num", text: money(line.fair.seller) }),
-        h("td", { text: `${transferText(line, money)}${line.sealed ? ` (${t("split.sealedBadge")})` : ""}` }),
+        h("td", { class: "num", text: money(line.net), data: { label: t("deal.col.created") } }),
+        h("td", { class: "num", text: money(line.fair.buyer), data: { label: t("deal.col.buyer") } }),
+        h("td", { class: "num", text: money(line.fair.seller), data: { label: t("deal.col.seller") } }),
+        h("td", { text: `${transferText(line, money)}${line.sealed ? ` (${t("split.sealedBadge")})` : ""}`, data: { label: t("deal.col.transfer") } }),
       );
     const split = sheet.split.lines.length
       ? h(

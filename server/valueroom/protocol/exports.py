@@ -3,7 +3,9 @@
 The content comes from :func:`valueroom.domain.agreement.export_content`,
 which reads only the exporting role's own view; this module only lays it out.
 Amounts are written as decimal strings in the room's currency (``"1200.50"``),
-never as floats, so a spreadsheet or a script reads them exactly.
+never as floats, so a spreadsheet or a script reads them exactly. A text cell
+that a spreadsheet would run as a formula (``=``, ``+``, ``@``, tab or carriage
+return first) is written with a leading apostrophe.
 
 CSV layout: one table, one row per fact, with the columns
 ``section, item_id, title, detail, buyer, seller, amount, note``. Sections:
@@ -24,6 +26,10 @@ from typing import Any
 from valueroom.domain.money import format_units
 
 __all__ = ["COLUMNS", "render"]
+
+# A cell a spreadsheet would run as a formula (CSV injection): titles, notes
+# and comments are people's text, so such a cell gets a leading apostrophe.
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
 
 COLUMNS = ("section", "item_id", "title", "detail", "buyer", "seller", "amount", "note")
 
@@ -135,6 +141,11 @@ def _rows(content: dict[str, Any], decimals: int) -> list[list[str]]:
     return rows
 
 
+def _safe(cell: str) -> str:
+    """A cell as text a spreadsheet shows and never runs; amounts pass as they are."""
+    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+
+
 def render(content: dict[str, Any], fmt: str, decimals: int) -> str:
     """The export file's text: ``fmt`` is ``json`` or ``csv``."""
     if fmt == "json":
@@ -142,5 +153,5 @@ def render(content: dict[str, Any], fmt: str, decimals: int) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerows(_rows(content, decimals))
+    writer.writerows([_safe(cell) for cell in row] for row in _rows(content, decimals))
     return out.getvalue()
