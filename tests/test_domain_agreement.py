@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgpack
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from valueroom.domain.agreement import deal_hash, deal_sheet, export_content, ne
 from valueroom.domain.canonical import canonical, digest
 from valueroom.domain.errors import DomainError, InvalidCommand, ItemNotFound, NotPermitted
 from valueroom.domain.permissions import COMMANDS, may
+from valueroom.protocol import frames
 
 OPTIONS = [{"id": "d45", "label": "45 days"}, {"id": "d90", "label": "90 days"}]
 
@@ -191,6 +193,17 @@ def test_the_deal_sheet_is_the_same_for_every_role_and_lists_what_was_agreed() -
     text = canonical(sheet)
     assert "100000" not in text
     assert "Consignment stock" in text
+
+
+def test_the_deal_frame_carries_the_hash_the_core_checks_signatures_against() -> None:
+    room = agreed_room()
+    room.do(
+        SELLER, "commitment.add", commitment_id="c1", who="seller", what='Lever \u00e9\u00e9n "x"\n'
+    )
+    sheet = deal_sheet(room.state.public)
+    frame = msgpack.unpackb(frames.deal(sheet, None), raw=False)
+    assert frame["hash"] == deal_hash(room.state.public)
+    assert frame["sheet"] == sheet
 
 
 def test_the_hash_follows_the_content_and_nothing_else() -> None:

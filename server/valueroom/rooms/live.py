@@ -39,7 +39,7 @@ from typing import Any, Protocol
 
 from valueroom import logs
 from valueroom.clock import now_ms
-from valueroom.domain.agreement import DEAL_EVENTS, deal_hash, deal_sheet, export_content
+from valueroom.domain.agreement import DEAL_EVENTS, deal_sheet, export_content
 from valueroom.domain.commands.seal import record_access, sealed_in_event, sealed_in_view
 from valueroom.domain.decide import decide
 from valueroom.domain.errors import DomainError, InvalidCommand
@@ -545,7 +545,7 @@ class LiveRoom:
         """The deal frame now (the same for every role); remembered as the last one sent."""
         public = self.state.public
         fingerprint = None if self.agreed_chain is None else self.agreed_chain.hex()
-        self._deal_sent = frames.deal(deal_hash(public), deal_sheet(public), fingerprint)
+        self._deal_sent = frames.deal(deal_sheet(public), fingerprint)
         return self._deal_sent
 
     def _broadcast_deal(self) -> None:
