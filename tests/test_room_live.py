@@ -6,7 +6,7 @@ import asyncio
 import base64
 import contextlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import msgpack
@@ -329,6 +329,9 @@ class Collect:
 
     def push(self, frame: bytes) -> None:
         self.frames.append(frame)
+
+    def stream(self, frames: Iterator[bytes]) -> None:
+        self.frames.extend(frames)
 
     def close(self, code: int, reason: str) -> None:
         self.frames.append(b"closed")

@@ -59,6 +59,18 @@ class Passthrough(Store):
     async def read(self, room_id: str, after: int = 0) -> list[Event]:
         return await self.inner.read(room_id, after)
 
+    async def read_page(self, room_id: str, after: int, limit: int) -> list[Event]:
+        return await self.inner.read_page(room_id, after, limit)
+
+    async def put_snapshot(self, room_id: str, seq: int, body: bytes) -> None:
+        await self.inner.put_snapshot(room_id, seq, body)
+
+    async def snapshot_seqs(self, room_id: str) -> list[int]:
+        return await self.inner.snapshot_seqs(room_id)
+
+    async def get_snapshot(self, room_id: str, seq: int) -> bytes | None:
+        return await self.inner.get_snapshot(room_id, seq)
+
     async def subscribe(self, room_id: str, wake: Wake) -> None:
         await self.inner.subscribe(room_id, wake)
 

@@ -320,6 +320,56 @@ async def test_store_reads_a_range_of_the_log(store: Store) -> None:
     assert await store.read_range("no-such-room", 0, 10) == []
 
 
+async def test_store_read_page_returns_at_most_limit_events_after_a_position(store: Store) -> None:
+    events = await room_with(store, 25)
+    assert await store.read_page(ROOM, 0, 10) == events[:10]
+    assert await store.read_page(ROOM, 10, 10) == events[10:20]
+    assert await store.read_page(ROOM, 20, 10) == events[20:]
+    assert await store.read_page(ROOM, 25, 10) == []
+    assert await store.read_page(ROOM, 3, 0) == []
+    assert await store.read_page("no-such-room", 0, 10) == []
+
+
+# --- Snapshots --------------------------------------------------------------
+
+
+async def test_store_keeps_snapshots_by_position_and_lists_them_ascending(store: Store) -> None:
+    await room_with(store, 3)
+    assert await store.snapshot_seqs(ROOM) == []
+    assert await store.get_snapshot(ROOM, 2) is None
+    await store.put_snapshot(ROOM, 3, b"\x00three")
+    await store.put_snapshot(ROOM, 1, b"one\xff")
+    assert await store.snapshot_seqs(ROOM) == [1, 3]
+    assert await store.get_snapshot(ROOM, 1) == b"one\xff"
+    assert await store.get_snapshot(ROOM, 3) == b"\x00three"
+    assert await store.read(ROOM) == [event(1), event(2), event(3)]  # the log is untouched
+
+
+async def test_store_put_snapshot_at_a_taken_position_replaces_it(store: Store) -> None:
+    await room_with(store, 2)
+    await store.put_snapshot(ROOM, 2, b"first")
+    await store.put_snapshot(ROOM, 2, b"second")
+    assert await store.snapshot_seqs(ROOM) == [2]
+    assert await store.get_snapshot(ROOM, 2) == b"second"
+
+
+async def test_store_snapshots_belong_to_their_room(store: Store) -> None:
+    await room_with(store, 1)
+    await room_with(store, 1, room_id="r-other")
+    await store.put_snapshot("r-other", 1, b"other")
+    assert await store.snapshot_seqs(ROOM) == []
+    assert await store.get_snapshot(ROOM, 1) is None
+    with pytest.raises(UnknownRoom):
+        await store.put_snapshot("no-such-room", 1, b"x")
+
+
+async def test_store_large_snapshot_round_trips(store: Store) -> None:
+    await room_with(store, 1)
+    body = bytes(range(256)) * 8192  # 2 MiB, every byte value
+    await store.put_snapshot(ROOM, 1, body)
+    assert await store.get_snapshot(ROOM, 1) == body
+
+
 # --- Durability -------------------------------------------------------------
 
 
@@ -327,9 +377,11 @@ async def test_store_data_survives_reopening(adapter_url: str) -> None:
     async with another(adapter_url) as first:
         events = await room_with(first, 3)
         await first.append(ROOM, 3, [event(4, actor=SELLER)])
+        await first.put_snapshot(ROOM, 3, b"snapshot at 3")
 
     async with another(adapter_url) as reopened:
         assert await reopened.room(ROOM) == record()
+        assert await reopened.get_snapshot(ROOM, 3) == b"snapshot at 3"
         assert await reopened.read(ROOM) == [*events, event(4, actor=SELLER)]
         await reopened.append(ROOM, 4, [event(5)])
         assert [e.seq for e in await reopened.read(ROOM, 3)] == [4, 5]

@@ -75,6 +75,12 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
         help=f"frames buffered per connection before it is dropped as too slow [env VALUEROOM_SEND_QUEUE] (default {defaults.send_queue})",
     )
     serve.add_argument(
+        "--send-deadline",
+        type=float,
+        default=defaults.send_deadline,
+        help=f"drop a connection whose peer read nothing for this many seconds while frames waited [env VALUEROOM_SEND_DEADLINE] (default {defaults.send_deadline:g})",
+    )
+    serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     serve.add_argument(
@@ -205,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         allowed_origins=tuple(args.allow_origin),
         idle_seconds=args.idle,
         send_queue=args.queue,
+        send_deadline=args.send_deadline,
     )
     import uvicorn
 

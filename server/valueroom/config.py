@@ -47,6 +47,9 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     idle_seconds: float = 30.0
     send_queue: int = 2048
+    # A connection whose socket buffer stays full this long (its peer reads
+    # nothing) is dropped: what a stalled reader holds is freed in bounded time.
+    send_deadline: float = 30.0
     join_timeout: float = 10.0
     # Every this many seconds each websocket is pinged; one that sent nothing
     # (no pong either) by the next round is dropped as dead.
@@ -66,4 +69,5 @@ class Settings:
             allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             idle_seconds=float(env.get("VALUEROOM_IDLE_SECONDS", base.idle_seconds)),
             send_queue=int(env.get("VALUEROOM_SEND_QUEUE", base.send_queue)),
+            send_deadline=float(env.get("VALUEROOM_SEND_DEADLINE", base.send_deadline)),
         )

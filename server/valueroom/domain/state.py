@@ -48,6 +48,7 @@ from valueroom.domain.visibility import PARTIES, ROLES, is_public, visible
 
 __all__ = [
     "EVENT_NAMES",
+    "OPS_KEPT",
     "PUBLIC_VIEW",
     "Access",
     "Commitment",
@@ -63,6 +64,14 @@ __all__ = [
 ]
 
 PUBLIC_VIEW = "public"
+
+#: How many client op ids each view remembers (the op-id dedupe window): the
+#: ops of its last 4,096 commands that made events. A command re-sent with an
+#: op id older than that is decided again. Counted, not timed, so that every
+#: fold of the same log (live, from a snapshot, in another process) forgets
+#: the same ids; a client re-sends its unacknowledged ops right after each
+#: welcome, far inside the window.
+OPS_KEPT = 4096
 
 
 @dataclass(slots=True)
@@ -756,7 +765,10 @@ def apply(view: View, event: Event) -> View:
     _APPLY[event.name](view, event)
     view.seq += 1
     if event.op is not None and event.actor is not None:
-        view.ops[(event.actor.role, event.op)] = view.seq
+        ops = view.ops
+        ops[(event.actor.role, event.op)] = view.seq
+        if len(ops) > OPS_KEPT:
+            del ops[next(iter(ops))]  # the oldest: dicts keep insertion order
     return view
 
 

@@ -48,6 +48,11 @@ of the event loop leave together at the end of it, as one batch message (an
 array of up to 64 frames) when there are several. While the peer does not
 read (the socket's buffer is full), frames wait in a bounded queue; past
 ``send_queue`` of them the connection is dropped (4408) and leaves its room.
+A resume's catch-up arrives as a stream (an iterator of frames) that takes
+one place in that queue and is pulled a batch at a time, only while the
+socket accepts more: what a connection holds is bounded by the queue, the
+socket's write buffer and one batch, however much it missed. A connection
+whose socket stays full for ``send_deadline`` seconds is dropped (4408).
 """
 
 from __future__ import annotations
@@ -55,9 +60,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import itertools
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -188,7 +194,8 @@ class RoomSocket(asyncio.Protocol):
         self.member: Member | None = None
         self._fragments: list[bytes] | None = None
         self._binary = True
-        self._queue: deque[bytes] = deque()
+        # Frames, and catch-up streams pulled as the socket drains.
+        self._queue: deque[bytes | Iterator[bytes]] = deque()
         self._queued = False  # waiting for the edge's flush
         self._writable = True
         self._close: tuple[int, str] | None = None  # a close to send once the queue is out
@@ -196,6 +203,7 @@ class RoomSocket(asyncio.Protocol):
         self._heard = True  # something arrived since the last keepalive round
         self._join_timer: asyncio.TimerHandle | None = None
         self._close_timer: asyncio.TimerHandle | None = None
+        self._deadline: asyncio.TimerHandle | None = None
         self._joining: asyncio.Task[None] | None = None
         self._held: deque[Frame] = deque()  # frames that arrived during the join
         # The one history request this connection may have in flight.
@@ -228,11 +236,27 @@ class RoomSocket(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self._writable = False
+        if self._deadline is None:
+            loop = asyncio.get_running_loop()
+            self._deadline = loop.call_later(self.edge.settings.send_deadline, self._too_slow)
 
     def resume_writing(self) -> None:
         self._writable = True
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
         if self._queue or self._close is not None:
             self._schedule()
+
+    def _too_slow(self) -> None:
+        """The socket stayed full past the send deadline: the peer is not reading."""
+        self._deadline = None
+        if self._closing or self.transport is None:
+            return
+        log.warning(
+            "dropping a connection that read nothing for %gs", self.edge.settings.send_deadline
+        )
+        self._context.run(self._overflow)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._context.run(self._lost)
@@ -240,7 +264,7 @@ class RoomSocket(asyncio.Protocol):
     def _lost(self) -> None:
         self._closing = True
         self._queue.clear()
-        for timer in (self._join_timer, self._close_timer):
+        for timer in (self._join_timer, self._close_timer, self._deadline):
             if timer is not None:
                 timer.cancel()
         # A join under way is not cancelled (it could be cancelled just after
@@ -530,6 +554,17 @@ class RoomSocket(asyncio.Protocol):
         if self._writable:
             self._schedule()
 
+    def stream(self, frames: Iterator[bytes]) -> None:
+        """Send ``frames`` after what is queued, pulling them a batch at a time as the socket drains."""
+        if self._closing or self._close is not None:
+            return
+        if len(self._queue) >= self.edge.settings.send_queue:
+            self._overflow()
+            return
+        self._queue.append(frames)
+        if self._writable:
+            self._schedule()
+
     def close(self, code: int, reason: str) -> None:
         """Send what is queued, then a close frame with ``code``."""
         if self._closing or self._close is not None:
@@ -553,13 +588,25 @@ class RoomSocket(asyncio.Protocol):
             return
         ws, queue = self.ws, self._queue
         try:
-            while queue:
-                if len(queue) == 1:
-                    ws.send_binary(queue.popleft())
+            while queue and self._writable:
+                head = queue[0]
+                if isinstance(head, bytes):
+                    batch: list[bytes] = []
+                    while queue and len(batch) < MAX_BATCH and isinstance(queue[0], bytes):
+                        batch.append(cast(bytes, queue.popleft()))
                 else:
-                    count = min(len(queue), MAX_BATCH)
-                    ws.send_binary(encode_batch([queue.popleft() for _ in range(count)]))
-            if self._close is not None:
+                    batch = list(itertools.islice(head, MAX_BATCH))
+                    if len(batch) < MAX_BATCH:
+                        queue.popleft()  # the stream is exhausted
+                if batch:
+                    ws.send_binary(batch[0] if len(batch) == 1 else encode_batch(batch))
+                if not isinstance(head, bytes):
+                    # Hand this batch to the socket now: if its buffer fills,
+                    # pause_writing stops the loop until the peer reads.
+                    self._write_out()
+                    if self.transport is None:
+                        return
+            if self._close is not None and not queue:
                 code, reason = self._close
                 self._closing = True
                 ws.send_close(code, reason)

@@ -19,7 +19,18 @@ Ordering and durability promises:
   tell how many events another audience received. A split frame goes to a
   role only when its content changed for that role.
 * Sending never blocks the room: each member has a bounded queue; a member
-  whose queue overflows is disconnected (it resumes on reconnect).
+  whose queue overflows is disconnected (it resumes on reconnect). A resume's
+  catch-up is handed over as a stream the connection pulls as its socket
+  drains, never pushed into that queue at once.
+* Bounded memory: a loaded room holds its state (every view, bounded by the
+  room's limits), the last :data:`RESUME_WINDOW` events of its log (for
+  resumes and rollbacks) and the encoded snapshot it last wrote; never its
+  whole log. It is loaded from its newest valid snapshot and the log after
+  it, folded in chunks that yield to the loop, and writes a snapshot every
+  :data:`~valueroom.rooms.snapshots.SNAPSHOT_EVERY` events.
+* A resume from a number the window no longer covers (or from another log)
+  gets a fresh welcome with the role's whole view instead: resuming always
+  converges.
 * Data-room access log: whenever a neutral's connection is handed a party's
   figures under seal (the live event, its welcome snapshot, a resume), the
   room appends a ``seal.accessed`` event for that party and the neutral in
@@ -33,7 +44,7 @@ import contextlib
 import logging
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -51,11 +62,12 @@ from valueroom.domain.state import RoomState
 from valueroom.domain.views import SPLIT_EVENTS, preview_split, shared_split
 from valueroom.domain.visibility import NEUTRAL, ROLES, bit, is_party
 from valueroom.protocol import frames
+from valueroom.rooms import snapshots
 from valueroom.rooms.presence import SharedPresence
 from valueroom.store import chain
 from valueroom.store.base import Conflict, RoomRecord, Store, StoreError
 
-__all__ = ["LiveRoom", "Member", "Outbox", "RoomClosed"]
+__all__ = ["RESUME_WINDOW", "LiveRoom", "Member", "Outbox", "RoomClosed"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +77,12 @@ MAX_BATCH = 512
 # one of them; past this many losses the commands get a ``busy`` error.
 MAX_RETRIES = 40
 RETRY_PAUSE_CAP = 0.05
+#: How many of the latest log events a loaded room keeps: a resume that
+#: missed fewer than this is streamed from here, an older one gets a fresh
+#: welcome. It also covers a rollback to the last snapshot (at most
+#: SNAPSHOT_EVERY + MAX_BATCH events back).
+RESUME_WINDOW = 2048
+assert RESUME_WINDOW >= snapshots.SNAPSHOT_EVERY + MAX_BATCH
 
 
 class RoomClosed(Exception):
@@ -72,9 +90,12 @@ class RoomClosed(Exception):
 
 
 class Outbox(Protocol):
-    """Where a member's frames go. ``push`` never blocks and never raises."""
+    """Where a member's frames go. ``push`` and ``stream`` never block and never raise."""
 
     def push(self, frame: bytes) -> None: ...
+
+    def stream(self, frames: Iterator[bytes]) -> None:
+        """Send ``frames`` after what is queued, pulling them only as the peer reads."""
 
     def close(self, code: int, reason: str) -> None: ...
 
@@ -145,10 +166,15 @@ class LiveRoom:
         self.state = RoomState(self.rules)
         self.members: dict[str, Member] = {}
         self.closed = False
-        # Every committed event, in global order; and per role, the events it
-        # sees, so that a role's event number n is ``_seen[role][n - 1]``.
-        self._events: list[Event] = []
-        self._seen: dict[str, list[Event]] = {role: [] for role in ROLES}
+        # The latest committed events with each role's number for them, and
+        # per role the number it had seen just before the window's first
+        # event: a resume from ``n`` can be streamed iff ``_floor[role] <= n``.
+        self._window: deque[tuple[Event, dict[str, int]]] = deque()
+        self._floor: dict[str, int] = dict.fromkeys(ROLES, 0)
+        # The last snapshot (encoded) and its position: rollbacks start there.
+        self._base: bytes = snapshots.encode_snapshot(self.id, self.state)
+        self._base_seq = 0
+        self._saving: set[asyncio.Task[None]] = set()
         # The hash of the last committed event (store/chain.py): new events
         # are chained after it just before they are appended.
         self.chain_head: bytes = chain.genesis(record.log_id)
@@ -185,12 +211,24 @@ class LiveRoom:
         process_id: str = "",
         rules: Rules | None = None,
     ) -> LiveRoom:
-        """Subscribe first, then read the log, so no append can fall in between."""
+        """Subscribe first, then read the log, so no append can fall in between.
+
+        The state is the newest valid snapshot folded forward to the log's
+        end, in chunks that yield to the event loop.
+        """
         room = cls(record, store, on_idle=on_idle, process_id=process_id, rules=rules)
         await store.subscribe(room.id, room._wake)
         room.presence.start()
         try:
-            room._absorb(await store.read(room.id, 0), broadcast=False)
+            restored = await snapshots.restore(
+                store, room.id, room.rules, on_start=room._restoring, on_event=room._record
+            )
+            room._loaded(restored)
+            if restored.folded == 0 and room.state.seq > 0:
+                # Nothing folded after the snapshot: the chain's head is its last event's.
+                (last,) = await store.read_range(room.id, room.state.seq - 1, room.state.seq)
+                if last.chain is not None:
+                    room.chain_head = last.chain
         except BaseException:
             room.presence.stop()
             await store.unsubscribe(room.id, room._wake)
@@ -198,6 +236,37 @@ class LiveRoom:
         room._task = asyncio.create_task(room._run(), name=f"room-{room.id}")
         room._signal.set()
         return room
+
+    def _restoring(self, state: RoomState) -> None:
+        """The snapshot a load starts from: the window (filled by the fold) begins after it."""
+        self.state = state
+        self._floor = {role: view.seq for role, view in state.views.items()}
+
+    def _loaded(self, restored: snapshots.Restored) -> None:
+        state = restored.state
+        self._base = snapshots.encode_snapshot(self.id, state)
+        self._base_seq = state.seq
+        if restored.folded >= snapshots.SNAPSHOT_EVERY or restored.invalid:
+            self._save(self._base, state.seq)
+        log.info(
+            "room state restored: snapshot at %d, %d events folded after it, %d invalid skipped",
+            restored.snapshot,
+            restored.folded,
+            len(restored.invalid),
+        )
+
+    def _save(self, body: bytes, seq: int) -> None:
+        """Store a snapshot in the background: a failure costs a longer load later, nothing else."""
+
+        async def save() -> None:
+            try:
+                await self.store.put_snapshot(self.id, seq, body)
+            except Exception as exc:
+                log.warning("storing the snapshot at %d failed: %r", seq, exc)
+
+        task = asyncio.get_running_loop().create_task(save())
+        self._saving.add(task)
+        task.add_done_callback(self._saving.discard)
 
     async def close(self) -> None:
         """Stop the writer and unsubscribe. Members are expected to be gone."""
@@ -212,6 +281,9 @@ class LiveRoom:
             if not join.done.done():
                 join.done.set_exception(RoomClosed(self.id))
         self._joins.clear()
+        for saving in list(self._saving):
+            with contextlib.suppress(Exception):
+                await saving
         self.presence.stop()
         if self.presence.shared:
             await self.presence.publish(leaving=True)
@@ -312,25 +384,29 @@ class LiveRoom:
             self._on_idle(self)  # the neutral left before its access was logged
 
     async def _catch_up(self) -> None:
+        """Fold what other processes appended, a page at a time."""
         self._behind = False
-        events = await self.store.read(self.id, self.state.seq)
-        self._absorb(events, broadcast=True)
+        while True:
+            events = await self.store.read_page(self.id, self.state.seq, snapshots.FOLD_CHUNK)
+            self._absorb(events)
+            if len(events) < snapshots.FOLD_CHUNK:
+                return
 
-    def _absorb(self, events: list[Event], *, broadcast: bool) -> None:
+    def _absorb(self, events: list[Event]) -> None:
         for event in events:
             if event.seq <= self.state.seq:
                 continue
             numbers = self.state.apply(event)
             self._record(event, numbers)
-            if broadcast:
-                self._fan_out(event, numbers)
+            self._fan_out(event, numbers)
+        self._snapshot_if_due()
         if any(e.name in SPLIT_EVENTS for e in events):
             self._broadcast_split()
         if any(e.name in DEAL_EVENTS for e in events):
             self._broadcast_deal()
 
     def _record(self, event: Event, numbers: dict[str, int]) -> None:
-        self._events.append(event)
+        """Remember a committed event in the window, forgetting the oldest beyond it."""
         if event.chain is not None:
             self.chain_head = event.chain
             if event.name == "deal.agreed":
@@ -338,8 +414,19 @@ class LiveRoom:
                 # signed deal sheet (a single value, so it tells nobody when
                 # private events happened).
                 self.agreed_chain = event.chain
-        for role in numbers:
-            self._seen[role].append(event)
+        window = self._window
+        window.append((event, numbers))
+        if len(window) > RESUME_WINDOW:
+            _, gone = window.popleft()
+            self._floor.update(gone)
+
+    def _snapshot_if_due(self) -> None:
+        """Every SNAPSHOT_EVERY events (committed ones only), encode and store a snapshot."""
+        if self.state.seq - self._base_seq < snapshots.SNAPSHOT_EVERY:
+            return
+        self._base = snapshots.encode_snapshot(self.id, self.state)
+        self._base_seq = self.state.seq
+        self._save(self._base, self._base_seq)
 
     async def _commit(self, batch: list[_Command | _Access]) -> None:
         for attempt in range(MAX_RETRIES):
@@ -370,6 +457,7 @@ class LiveRoom:
             for event, numbers in decided:
                 self._record(event, numbers)
                 self._fan_out(event, numbers)
+            self._snapshot_if_due()
             self._reply(replies)
             if any(e.name in SPLIT_EVENTS for e in events):
                 self._broadcast_split()
@@ -421,9 +509,16 @@ class LiveRoom:
         return decided, replies
 
     def _rollback(self, seq: int) -> None:
-        """Forget speculative events after ``seq`` by folding the committed log again."""
-        if self.state.seq != seq:
-            self.state = RoomState.fold(self._events[:seq], self.rules)
+        """Forget speculative events after ``seq``: the last snapshot, folded on from the window."""
+        if self.state.seq == seq:
+            return
+        state = snapshots.decode_snapshot(self.id, self._base_seq, self._base, self.rules)
+        for event, _ in self._window:
+            if state.seq < event.seq <= seq:
+                state.apply(event)
+        if state.seq != seq:
+            raise RuntimeError(f"rollback to {seq} reached only {state.seq}")
+        self.state = state
 
     def _reply(self, replies: list[tuple[Member, bytes]]) -> None:
         for member, frame in replies:
@@ -462,7 +557,7 @@ class LiveRoom:
         resumed = (
             resume is not None
             and resume["log_id"] == self.record.log_id
-            and resume["seq"] <= view.seq
+            and self._floor[member.role] <= resume["seq"] <= view.seq
         )
         member.outbox.push(
             frames.welcome(
@@ -477,11 +572,11 @@ class LiveRoom:
         )
         if resumed:
             assert resume is not None
-            seen = self._seen[member.role]
-            for number in range(resume["seq"] + 1, view.seq + 1):
-                event = seen[number - 1]
-                member.outbox.push(frames.event(event, member.role, number))
+            missed = self._missed(member.role, resume["seq"])
+            for event, _ in missed:
                 self._accessed(member, sealed_in_event(event), "resume")
+            if missed:
+                member.outbox.stream(_event_frames(missed, member.role))
         else:
             self._accessed(member, sealed_in_view(view), "welcome")
         member.outbox.push(self._deal_frame())
@@ -497,6 +592,19 @@ class LiveRoom:
             )
         self._broadcast_presence()
         join.done.set_result(None)
+
+    def _missed(self, role: str, after: int) -> list[tuple[Event, int]]:
+        """The window's events ``role`` numbers above ``after``, with those numbers."""
+        missed: list[tuple[Event, int]] = []
+        for event, numbers in reversed(self._window):
+            number = numbers.get(role)
+            if number is None:
+                continue
+            if number <= after:
+                break
+            missed.append((event, number))
+        missed.reverse()
+        return missed
 
     # -- fan-out -------------------------------------------------------------
 
@@ -587,3 +695,9 @@ class LiveRoom:
             update = changed[role]
             if update is not None:
                 member.outbox.push(update)
+
+
+def _event_frames(missed: list[tuple[Event, int]], role: str) -> Iterator[bytes]:
+    """Encode a catch-up's frames one at a time, as the connection asks for them."""
+    for event, number in missed:
+        yield frames.event(event, role, number)

@@ -19,6 +19,15 @@ against each one):
 * ``notify`` sends an ephemeral message (presence) to the other processes
   serving the room, best effort and never stored. Stores that serve one
   process (``shares_rooms`` false) drop it: nobody else is there.
+* ``read_page(room, after, limit)`` returns the first ``limit`` events with
+  ``seq > after``, in order, with no gaps: a room folds a long log page by
+  page instead of holding all of it at once.
+* Snapshots are opaque bytes stored beside the log under a log position:
+  ``put_snapshot`` keeps (or replaces) the one at ``seq``, ``snapshot_seqs``
+  lists the positions held, ascending, and ``get_snapshot`` returns one, or
+  None. They survive a restart like the log. The store neither reads nor
+  checks them (``valueroom.rooms.snapshots`` does), and a missing or broken
+  snapshot costs a longer fold, never an event: the log stays the truth.
 """
 
 from __future__ import annotations
@@ -106,6 +115,22 @@ class Store(ABC):
         Adapters override it to read only that slice; this fallback reads the tail.
         """
         return [event for event in await self.read(room_id, after) if event.seq <= until]
+
+    @abstractmethod
+    async def read_page(self, room_id: str, after: int, limit: int) -> list[Event]:
+        """At most ``limit`` events with ``seq > after``, in order, without gaps."""
+
+    @abstractmethod
+    async def put_snapshot(self, room_id: str, seq: int, body: bytes) -> None:
+        """Keep ``body`` as the room's snapshot at log position ``seq`` (replacing one there)."""
+
+    @abstractmethod
+    async def snapshot_seqs(self, room_id: str) -> list[int]:
+        """The log positions of the room's stored snapshots, ascending."""
+
+    @abstractmethod
+    async def get_snapshot(self, room_id: str, seq: int) -> bytes | None:
+        """The snapshot stored at ``seq``, or None."""
 
     @abstractmethod
     async def subscribe(self, room_id: str, wake: Wake) -> None: ...

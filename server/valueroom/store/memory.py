@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 class _Logs:
     records: dict[str, RoomRecord] = field(default_factory=dict)
     logs: dict[str, list[bytes]] = field(default_factory=dict)
+    snapshots: dict[str, dict[int, bytes]] = field(default_factory=dict)
 
 
 _SHARED: dict[str, _Logs] = {}
@@ -102,6 +103,22 @@ class MemoryStore(Store):
     async def read_range(self, room_id: str, after: int, until: int) -> list[Event]:
         log = self._logs().logs.get(room_id, [])
         return [unpack_event(body) for body in log[max(after, 0) : max(until, 0)]]
+
+    async def read_page(self, room_id: str, after: int, limit: int) -> list[Event]:
+        log = self._logs().logs.get(room_id, [])
+        return [unpack_event(body) for body in log[after : after + max(limit, 0)]]
+
+    async def put_snapshot(self, room_id: str, seq: int, body: bytes) -> None:
+        data = self._logs()
+        if room_id not in data.records:
+            raise UnknownRoom(room_id)
+        data.snapshots.setdefault(room_id, {})[seq] = bytes(body)
+
+    async def snapshot_seqs(self, room_id: str) -> list[int]:
+        return sorted(self._logs().snapshots.get(room_id, {}))
+
+    async def get_snapshot(self, room_id: str, seq: int) -> bytes | None:
+        return self._logs().snapshots.get(room_id, {}).get(seq)
 
     async def subscribe(self, room_id: str, wake: Wake) -> None:
         self._watchers.setdefault(room_id, []).append(wake)

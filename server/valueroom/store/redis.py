@@ -13,6 +13,8 @@ in one cluster slot, so one script may touch all of them:
   (the msgpack of the secret hashes).
 * ``vr:{room_id}:log``: a stream. Event *n* is the entry with id ``0-n``, whose
   one field ``e`` holds :func:`~valueroom.store.base.pack_event` bytes.
+* ``vr:{room_id}:snaps``: a hash of the room's snapshots, field = the log
+  position (decimal), value = the snapshot's bytes (opaque to the store).
 * ``vr:{room_id}:grow``: a pub/sub channel. Every write publishes the log's new
   last sequence number there; ``notify`` publishes ephemeral notices (presence)
   there too, prefixed ``n:``. On a cluster it is a shard channel (``SPUBLISH``,
@@ -173,6 +175,10 @@ def _room_key(room_id: str) -> str:
 
 def _log_key(room_id: str) -> str:
     return _prefix(room_id) + "log"
+
+
+def _snaps_key(room_id: str) -> str:
+    return _prefix(room_id) + "snaps"
 
 
 def _channel(room_id: str) -> bytes:
@@ -466,6 +472,31 @@ class RedisStore(Store):
                 break
             start = _entry_seq(page[-1][0]) + 1
         return events
+
+    async def read_page(self, room_id: str, after: int, limit: int) -> list[Event]:
+        if limit <= 0:
+            return []
+        with _translated(f"reading the log of room {room_id}"):
+            raw = await self._client().xrange(_log_key(room_id), f"0-{after + 1}", "+", count=limit)
+        page = cast(list[tuple[bytes, dict[bytes, bytes]]], raw)
+        return [unpack_event(fields[_FIELD]) for _, fields in page]
+
+    async def put_snapshot(self, room_id: str, seq: int, body: bytes) -> None:
+        client = self._client()
+        with _translated(f"storing a snapshot of room {room_id}"):
+            if not await client.exists(_room_key(room_id)):
+                raise UnknownRoom(room_id)
+            await client.hset(_snaps_key(room_id), str(seq), body)
+
+    async def snapshot_seqs(self, room_id: str) -> list[int]:
+        with _translated(f"listing the snapshots of room {room_id}"):
+            raw = await self._client().hkeys(_snaps_key(room_id))
+        return sorted(int(field) for field in cast(list[bytes], raw))
+
+    async def get_snapshot(self, room_id: str, seq: int) -> bytes | None:
+        with _translated(f"reading a snapshot of room {room_id}"):
+            raw = await self._client().hget(_snaps_key(room_id), str(seq))
+        return None if raw is None else bytes(cast(bytes, raw))
 
     async def notify(self, room_id: str, payload: bytes) -> None:
         """Publish an ephemeral notice on the room's channel (every subscriber gets it)."""

@@ -65,6 +65,12 @@ CREATE TABLE IF NOT EXISTS events (
     body BLOB NOT NULL,
     PRIMARY KEY (room_id, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+    room_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (room_id, seq)
+) WITHOUT ROWID;
 """
 
 
@@ -235,6 +241,57 @@ class SQLiteStore(Store):
             ]
 
         return [unpack_event(body) for body in await self._run(read)]
+
+    async def read_page(self, room_id: str, after: int, limit: int) -> list[Event]:
+        def read(db: sqlite3.Connection) -> list[bytes]:
+            return [
+                body
+                for (body,) in db.execute(
+                    "SELECT body FROM events WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    (room_id, after, max(limit, 0)),
+                )
+            ]
+
+        return [unpack_event(body) for body in await self._run(read)]
+
+    async def put_snapshot(self, room_id: str, seq: int, body: bytes) -> None:
+        """Stored in a transaction of its own (fsynced like the log), outside the group commit."""
+
+        def write(db: sqlite3.Connection) -> bool:
+            with _transaction(db):
+                if (
+                    db.execute("SELECT 1 FROM rooms WHERE room_id = ?", (room_id,)).fetchone()
+                    is None
+                ):
+                    return False
+                db.execute(
+                    "INSERT OR REPLACE INTO snapshots (room_id, seq, body) VALUES (?, ?, ?)",
+                    (room_id, seq, body),
+                )
+            return True
+
+        if not await self._run(write):
+            raise UnknownRoom(room_id)
+
+    async def snapshot_seqs(self, room_id: str) -> list[int]:
+        def read(db: sqlite3.Connection) -> list[int]:
+            return [
+                int(seq)
+                for (seq,) in db.execute(
+                    "SELECT seq FROM snapshots WHERE room_id = ? ORDER BY seq", (room_id,)
+                )
+            ]
+
+        return await self._run(read)
+
+    async def get_snapshot(self, room_id: str, seq: int) -> bytes | None:
+        def read(db: sqlite3.Connection) -> bytes | None:
+            row = db.execute(
+                "SELECT body FROM snapshots WHERE room_id = ? AND seq = ?", (room_id, seq)
+            ).fetchone()
+            return None if row is None else bytes(row[0])
+
+        return await self._run(read)
 
     async def subscribe(self, room_id: str, wake: Wake) -> None:
         self._watchers.setdefault(room_id, []).append(wake)

@@ -1,0 +1,265 @@
+"""Snapshots of a room's state, stored beside its log: load fast, seek anywhere.
+
+A snapshot is a room's :class:`~valueroom.domain.state.RoomState` (one view
+per role and the public view, each the fold of exactly the events
+:func:`~valueroom.domain.visibility.visible` admits for it) at one log
+position, encoded by :mod:`valueroom.domain.snapshot`. There is no second
+visibility path: restoring a snapshot and folding on with ``RoomState.apply``
+gives the same views as folding the whole log.
+
+Stored form (msgpack): ``{"seq", "positions", "digest", "content"}`` where
+``content`` is the canonical msgpack of the state record (with the room id
+and the log position inside it), ``digest`` the SHA-256 of ``content`` in hex,
+and ``positions`` each view's own sequence number at ``seq`` (so a seek by a
+role's number finds its snapshot without decoding the content).
+
+Promises:
+
+* A room writes a snapshot every :data:`SNAPSHOT_EVERY` events of its log
+  (after the batch that crosses the mark, so at most ``SNAPSHOT_EVERY`` plus
+  one batch apart), and keeps all of them: any position of the history is
+  at most that many events from a snapshot.
+* A snapshot whose digest, room or position does not match its content is
+  :class:`SnapshotInvalid`: it is logged and skipped, and the load falls back
+  to the next older snapshot, or to the whole log. A broken snapshot costs
+  time, never correctness. (The digest catches corruption and edits that do
+  not recompute it; binding snapshots to a hash chain over the log would
+  catch the rest.)
+* Folding yields to the event loop every :data:`FOLD_CHUNK` events, so a
+  long fold never holds up other rooms' traffic for more than one chunk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from valueroom.domain.events import Event
+from valueroom.domain.rules import Rules
+from valueroom.domain.snapshot import from_record, to_record
+from valueroom.domain.state import PUBLIC_VIEW, RoomState, View
+from valueroom.domain.visibility import ROLES
+from valueroom.protocol.codec import decode_trusted, encode
+from valueroom.store.base import Store
+
+__all__ = [
+    "FOLD_CHUNK",
+    "SNAPSHOT_EVERY",
+    "Restored",
+    "SnapshotInvalid",
+    "decode_snapshot",
+    "encode_snapshot",
+    "fold_forward",
+    "latest",
+    "restore",
+    "snapshot_positions",
+    "view_at",
+]
+
+log = logging.getLogger(__name__)
+
+#: A snapshot is written every this many log events (K).
+SNAPSHOT_EVERY = 1000
+#: Events read from the store and folded between two yields to the event loop.
+FOLD_CHUNK = 500
+
+
+class SnapshotInvalid(Exception):
+    """A stored snapshot does not match its digest, its room or its position."""
+
+    def __init__(self, room_id: str, seq: int, why: str) -> None:
+        super().__init__(f"room {room_id}: the snapshot at {seq} is invalid: {why}")
+        self.room_id = room_id
+        self.seq = seq
+        self.why = why
+
+
+def encode_snapshot(room_id: str, state: RoomState) -> bytes:
+    """The stored form of ``state`` (which must hold committed events only)."""
+    content = encode({"room": room_id, "state": to_record(state)})
+    positions = {role: view.seq for role, view in state.views.items()}
+    positions[PUBLIC_VIEW] = state.public.seq
+    return encode(
+        {
+            "seq": state.seq,
+            "positions": positions,
+            "digest": hashlib.sha256(content).hexdigest(),
+            "content": content,
+        }
+    )
+
+
+def _envelope(room_id: str, seq: int, body: bytes) -> dict[str, object]:
+    try:
+        envelope = decode_trusted(body)
+        if not isinstance(envelope, dict) or envelope.get("seq") != seq:
+            raise SnapshotInvalid(room_id, seq, "stored under another position")
+        if not isinstance(envelope.get("content"), bytes) or not isinstance(
+            envelope.get("positions"), dict
+        ):
+            raise SnapshotInvalid(room_id, seq, "malformed")
+    except SnapshotInvalid:
+        raise
+    except Exception as exc:
+        raise SnapshotInvalid(room_id, seq, f"undecodable ({type(exc).__name__})") from exc
+    return envelope
+
+
+def snapshot_positions(room_id: str, seq: int, body: bytes) -> dict[str, int]:
+    """Each view's own sequence number in the snapshot (unchecked: a hint for seeking)."""
+    positions = _envelope(room_id, seq, body)["positions"]
+    assert isinstance(positions, dict)
+    return {str(k): int(v) for k, v in positions.items()}
+
+
+def decode_snapshot(room_id: str, seq: int, body: bytes, rules: Rules | None = None) -> RoomState:
+    """The state stored in ``body``; raises :class:`SnapshotInvalid` unless it checks out."""
+    envelope = _envelope(room_id, seq, body)
+    content = envelope["content"]
+    assert isinstance(content, bytes)
+    if hashlib.sha256(content).hexdigest() != envelope.get("digest"):
+        raise SnapshotInvalid(room_id, seq, "its digest does not match its content")
+    try:
+        record = decode_trusted(content)
+        if record["room"] != room_id:
+            raise SnapshotInvalid(room_id, seq, "it belongs to another room")
+        state = from_record(record["state"], rules)
+    except SnapshotInvalid:
+        raise
+    except Exception as exc:
+        raise SnapshotInvalid(room_id, seq, f"malformed content ({type(exc).__name__})") from exc
+    if state.seq != seq:
+        raise SnapshotInvalid(room_id, seq, f"its content is at {state.seq}")
+    return state
+
+
+@dataclass(slots=True)
+class Restored:
+    """A state rebuilt from the store, and what it took."""
+
+    state: RoomState
+    snapshot: int  # the log position of the snapshot it started from (0: none)
+    folded: int  # events folded after the snapshot
+    invalid: list[SnapshotInvalid]
+
+
+async def _latest_valid(
+    store: Store, room_id: str, rules: Rules | None, seqs: list[int]
+) -> tuple[RoomState | None, list[SnapshotInvalid]]:
+    """The newest snapshot among ``seqs`` that checks out (newest first), or None."""
+    invalid: list[SnapshotInvalid] = []
+    for seq in reversed(seqs):
+        body = await store.get_snapshot(room_id, seq)
+        if body is None:
+            continue
+        try:
+            return decode_snapshot(room_id, seq, body, rules), invalid
+        except SnapshotInvalid as exc:
+            log.warning("%s; falling back to an older one", exc)
+            invalid.append(exc)
+    return None, invalid
+
+
+async def fold_forward(
+    store: Store,
+    room_id: str,
+    state: RoomState,
+    *,
+    until: int | None = None,
+    stop: Callable[[RoomState], bool] | None = None,
+    on_event: Callable[[Event, dict[str, int]], None] | None = None,
+) -> int:
+    """Fold the log into ``state`` from its position, page by page, yielding between pages.
+
+    Stops at the log's end, at position ``until``, or as soon as ``stop(state)``
+    is true. ``on_event`` is given each folded event and the numbers
+    ``RoomState.apply`` gave it. Returns how many events were folded.
+    """
+    folded = 0
+    while until is None or state.seq < until:
+        want = FOLD_CHUNK if until is None else min(FOLD_CHUNK, until - state.seq)
+        page = await store.read_page(room_id, state.seq, want)
+        for event in page:
+            numbers = state.apply(event)
+            if on_event is not None:
+                on_event(event, numbers)
+            folded += 1
+            if stop is not None and stop(state):
+                return folded
+        if len(page) < want:
+            break
+        await asyncio.sleep(0)  # let other rooms' traffic through between pages
+    return folded
+
+
+async def latest(
+    store: Store, room_id: str, rules: Rules | None = None
+) -> tuple[RoomState, list[SnapshotInvalid]]:
+    """The newest valid snapshot's state (an empty state if there is none), and the invalid ones skipped."""
+    seqs = await store.snapshot_seqs(room_id)
+    state, invalid = await _latest_valid(store, room_id, rules, seqs)
+    return (RoomState(rules) if state is None else state), invalid
+
+
+async def restore(
+    store: Store,
+    room_id: str,
+    rules: Rules | None = None,
+    *,
+    on_start: Callable[[RoomState], None] | None = None,
+    on_event: Callable[[Event, dict[str, int]], None] | None = None,
+) -> Restored:
+    """The room's current state: the newest valid snapshot, folded forward to the log's end.
+
+    ``on_start`` sees the state as the snapshot gave it, before anything is
+    folded into it; ``on_event`` each event folded after that.
+    """
+    state, invalid = await latest(store, room_id, rules)
+    start = state.seq
+    if on_start is not None:
+        on_start(state)
+    folded = await fold_forward(store, room_id, state, on_event=on_event)
+    return Restored(state, start, folded, invalid)
+
+
+async def view_at(
+    store: Store, room_id: str, role: str, position: int, rules: Rules | None = None
+) -> View:
+    """``role``'s view as it was when that role had seen ``position`` events (its own numbers).
+
+    The newest valid snapshot at or before that point, then the log folded
+    forward (through ``RoomState.apply``, the one visibility filter) until the
+    role's view holds ``position`` events: at most one snapshot interval.
+    Raises ValueError for an unknown role, a negative position, or one beyond
+    what the role has seen.
+    """
+    if role not in ROLES:
+        raise ValueError(f"{role!r} is not a role")
+    if position < 0:
+        raise ValueError("a position is not negative")
+    seqs = await store.snapshot_seqs(room_id)
+    # Snapshot positions grow with the log: binary search on the role's numbers.
+    lo, hi = 0, len(seqs)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        body = await store.get_snapshot(room_id, seqs[mid])
+        try:
+            at = None if body is None else snapshot_positions(room_id, seqs[mid], body)[role]
+        except (SnapshotInvalid, KeyError):
+            at = None
+        if at is not None and at <= position:
+            lo = mid + 1
+        else:
+            hi = mid
+    state, _ = await _latest_valid(store, room_id, rules, seqs[:lo])
+    if state is None:
+        state = RoomState(rules)
+    view = state.view(role)
+    if view.seq < position:
+        await fold_forward(store, room_id, state, stop=lambda s: s.view(role).seq >= position)
+    if view.seq != position:
+        raise ValueError(f"the {role} has seen {view.seq} events, not {position}")
+    return state.view(role)

@@ -1,0 +1,145 @@
+"""Resume always converges, and what a connection holds is bounded: a real server, real clients.
+
+A client that missed more than the room's window gets a fresh welcome with
+its role's whole view; one that missed less gets exactly the missed events,
+streamed as its socket drains (never pushed into its bounded send queue at
+once); one that stops reading is dropped by the send deadline.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import msgpack
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.liveserver import LiveServer, create_room, serve_in_loop
+from tests.loglines import log_lines
+from tests.test_room_live import drain, registry
+from tests.wsclient import WsClient
+from valueroom.edge.ws import CLOSE_TOO_SLOW
+from valueroom.rooms.live import RESUME_WINDOW
+
+CHUNK = 250
+
+
+async def edits(bea: WsClient, count: int, chunk: int = CHUNK) -> None:
+    """``count`` edits of item ``a``, sent ``chunk`` at a time without waiting for each ack."""
+    for first in range(0, count, chunk):
+        last = min(first + chunk, count)
+        ops = [
+            await bea.command("item.edit", {"item_id": "a", "title": f"Title {n}"})
+            for n in range(first, last)
+        ]
+        reply = await bea.reply(ops[-1], timeout=60)
+        assert reply["type"] == "ack", reply
+    # Drop what was kept so far: a long session would otherwise keep every frame.
+    bea.frames.clear()
+
+
+async def missed(
+    server: LiveServer, bea: WsClient, count: int, chunk: int = CHUNK
+) -> tuple[dict[str, Any], int]:
+    """A room where the seller left at ``seq`` and then missed ``count`` edits by ``bea``."""
+    room = await create_room(server.base)
+    await bea.join(room["tokens"]["buyer"], "Bea")
+    await bea.call("item.add", {"item_id": "a", "kind": "term", "title": "A"})
+    async with WsClient(server.ws_url) as sam:
+        await sam.join(room["tokens"]["seller"], "Sam")
+        await sam.wait_for(lambda f: f["type"] == "split")
+        left_at = sam.last_seq
+    await edits(bea, count, chunk)
+    return room, left_at
+
+
+async def test_a_resume_10000_events_behind_gets_a_fresh_welcome_and_converges(
+    store_url: str,
+) -> None:
+    async with serve_in_loop(store_url) as server:
+        async with WsClient(server.ws_url) as bea:
+            room, left_at = await missed(server, bea, 10_000)
+            async with WsClient(server.ws_url) as sam:
+                welcome = await sam.join(
+                    room["tokens"]["seller"],
+                    "Sam",
+                    resume={"log_id": room["log_id"], "seq": left_at},
+                )
+                assert welcome["resumed"] is False
+                assert welcome["seq"] == left_at + 10_000
+                assert [i["title"] for i in welcome["view"]["items"]] == ["Title 9999"]
+                await sam.wait_for(lambda f: f["type"] == "split")
+                assert sam.events() == []  # nothing streamed: the view replaced it
+                # Converged: live again, and a second resume from here is a real one.
+                reply = await sam.call("item.edit", {"item_id": "a", "title": "Sam's"})
+                assert reply["type"] == "ack"
+                seq = reply["seq"]
+        async with WsClient(server.ws_url) as sam:
+            welcome = await sam.join(
+                room["tokens"]["seller"], "Sam", resume={"log_id": room["log_id"], "seq": seq}
+            )
+            assert welcome["resumed"] is True
+            assert welcome["seq"] == seq
+
+
+async def test_a_resume_inside_the_window_is_streamed_past_a_small_send_queue(
+    store_url: str,
+) -> None:
+    count = RESUME_WINDOW - 100
+    # 32 frames of queue: pushing the catch-up into it would drop the connection.
+    async with (
+        serve_in_loop(store_url, send_queue=32) as server,
+        WsClient(server.ws_url) as bea,
+    ):
+        # Few at a time: the writer's acks and events to Bea must fit her queue.
+        room, left_at = await missed(server, bea, count, chunk=10)
+        async with WsClient(server.ws_url) as sam:
+            welcome = await sam.join(
+                room["tokens"]["seller"],
+                "Sam",
+                resume={"log_id": room["log_id"], "seq": left_at},
+            )
+            assert welcome["resumed"] is True
+            assert welcome["view"] is None
+            await sam.wait_for(lambda f: f["type"] == "split", timeout=60)
+            numbers = [e["seq"] for e in sam.events()]
+            assert numbers == list(range(left_at + 1, left_at + count + 1))
+            assert sam.events()[-1]["data"]["title"] == f"Title {count - 1}"
+            assert sam.closed is None
+            reply = await sam.call("item.edit", {"item_id": "a", "title": "Sam's"})
+            assert reply == {"type": "ack", "op": reply["op"], "seq": left_at + count + 1}
+
+
+async def test_a_reader_that_stalls_is_dropped_by_the_send_deadline(store_url: str) -> None:
+    # A queue too large to overflow here: only the deadline can drop the peer.
+    async with serve_in_loop(store_url, send_queue=1_000_000, send_deadline=0.2) as server:
+        room = await create_room(server.base)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", int(server.base.rsplit(":", 1)[1])))
+        with log_lines() as lines:
+            async with connect(server.ws_url, sock=sock, compression=None, max_queue=1) as stalled:
+                await stalled.send(
+                    msgpack.packb(
+                        {"type": "join", "token": room["tokens"]["seller"], "name": "Slow"}
+                    )
+                )
+                async with WsClient(server.ws_url) as bea:
+                    await bea.join(room["tokens"]["buyer"], "Bea")
+                    await bea.wait_for(lambda f: f["type"] == "presence" and len(f["members"]) == 2)
+                    await bea.call("item.add", {"item_id": "big", "kind": "term", "title": "T"})
+                    live = registry(server).rooms[room["room_id"]]
+                    for i in range(20_000):
+                        if len(live.members) == 1:
+                            break
+                        reply = await bea.call(
+                            "item.edit", {"item_id": "big", "description": f"{i:04d}" + "x" * 3990}
+                        )
+                        assert reply["type"] == "ack", reply
+                    assert [m.name for m in live.members.values()] == ["Bea"]
+                await lines.wait_for(lambda r: "read nothing for" in r.getMessage())
+                with pytest.raises(ConnectionClosed):
+                    await drain(stalled)
+                assert stalled.close_code in (CLOSE_TOO_SLOW, 1006)
