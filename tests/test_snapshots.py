@@ -115,6 +115,9 @@ def test_each_view_remembers_only_the_last_ops_kept_op_ids() -> None:
     assert ("buyer", "edit-9") not in ops
     assert ("buyer", "edit-10") in ops
     assert ("buyer", f"edit-{OPS_KEPT + 9}") in ops
+    # Only the actor's own view keeps them: the others never look them up.
+    assert room.state.view("seller").ops == {}
+    assert room.state.public.ops == {}
 
 
 # -- stored snapshots: a long room on a real store ---------------------------------

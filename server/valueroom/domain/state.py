@@ -339,8 +339,9 @@ class View:
     unsigned: dict[str, Any] | None = None
     # Once both parties signed one hash: {"hash", "sheet", "at"}; the room is closed.
     agreement: dict[str, Any] | None = None
-    # (actor role, client op id) -> this view's number of the op's last event;
-    # makes a re-sent command idempotent across reconnects, restarts and processes.
+    # (actor role, client op id) -> this view's number of the op's last event,
+    # for ops of this view's own role (the last OPS_KEPT of them); makes a
+    # re-sent command idempotent across reconnects, restarts and processes.
     ops: dict[tuple[str, str], int] = field(default_factory=dict)
     # The method's guidance: this party's own answers to the two core
     # questions (its own view only), who is ready to share them, both sides'
@@ -764,7 +765,9 @@ def apply(view: View, event: Event) -> View:
     """Fold one event (already known to be visible to ``view.role``) into ``view``."""
     _APPLY[event.name](view, event)
     view.seq += 1
-    if event.op is not None and event.actor is not None:
+    # Only the actor's own view remembers the op: that is where a re-sent
+    # command is looked up, and other views need not pay for it.
+    if event.op is not None and event.actor is not None and event.actor.role == view.role:
         ops = view.ops
         ops[(event.actor.role, event.op)] = view.seq
         if len(ops) > OPS_KEPT:

@@ -65,7 +65,14 @@ from valueroom.protocol import frames
 from valueroom.rooms import snapshots
 from valueroom.rooms.presence import SharedPresence
 from valueroom.store import chain
-from valueroom.store.base import Conflict, RoomRecord, Store, StoreError
+from valueroom.store.base import (
+    Conflict,
+    RoomRecord,
+    Store,
+    StoreError,
+    pack_event,
+    unpack_event,
+)
 
 __all__ = ["RESUME_WINDOW", "LiveRoom", "Member", "Outbox", "RoomClosed"]
 
@@ -169,7 +176,10 @@ class LiveRoom:
         # The latest committed events with each role's number for them, and
         # per role the number it had seen just before the window's first
         # event: a resume from ``n`` can be streamed iff ``_floor[role] <= n``.
-        self._window: deque[tuple[Event, dict[str, int]]] = deque()
+        # Events are kept in their stored form (a few hundred bytes each, a
+        # fraction of the objects) and each role's number as a tuple in ROLES
+        # order, 0 where the role does not see the event.
+        self._window: deque[tuple[bytes, tuple[int, ...]]] = deque()
         self._floor: dict[str, int] = dict.fromkeys(ROLES, 0)
         # The last snapshot (encoded) and its position: rollbacks start there.
         self._base: bytes = snapshots.encode_snapshot(self.id, self.state)
@@ -415,10 +425,12 @@ class LiveRoom:
                 # private events happened).
                 self.agreed_chain = event.chain
         window = self._window
-        window.append((event, numbers))
+        window.append((pack_event(event), tuple(numbers.get(role, 0) for role in ROLES)))
         if len(window) > RESUME_WINDOW:
             _, gone = window.popleft()
-            self._floor.update(gone)
+            for role, number in zip(ROLES, gone, strict=True):
+                if number:
+                    self._floor[role] = number
 
     def _snapshot_if_due(self) -> None:
         """Every SNAPSHOT_EVERY events (committed ones only), encode and store a snapshot."""
@@ -513,7 +525,8 @@ class LiveRoom:
         if self.state.seq == seq:
             return
         state = snapshots.decode_snapshot(self.id, self._base_seq, self._base, self.rules)
-        for event, _ in self._window:
+        for body, _ in self._window:
+            event = unpack_event(body)
             if state.seq < event.seq <= seq:
                 state.apply(event)
         if state.seq != seq:
@@ -573,8 +586,9 @@ class LiveRoom:
         if resumed:
             assert resume is not None
             missed = self._missed(member.role, resume["seq"])
-            for event, _ in missed:
-                self._accessed(member, sealed_in_event(event), "resume")
+            if member.role == "neutral":
+                for body, _ in missed:
+                    self._accessed(member, sealed_in_event(unpack_event(body)), "resume")
             if missed:
                 member.outbox.stream(_event_frames(missed, member.role))
         else:
@@ -593,16 +607,17 @@ class LiveRoom:
         self._broadcast_presence()
         join.done.set_result(None)
 
-    def _missed(self, role: str, after: int) -> list[tuple[Event, int]]:
-        """The window's events ``role`` numbers above ``after``, with those numbers."""
-        missed: list[tuple[Event, int]] = []
-        for event, numbers in reversed(self._window):
-            number = numbers.get(role)
-            if number is None:
+    def _missed(self, role: str, after: int) -> list[tuple[bytes, int]]:
+        """The window's events ``role`` numbers above ``after`` (stored form), with those numbers."""
+        index = ROLES.index(role)
+        missed: list[tuple[bytes, int]] = []
+        for body, numbers in reversed(self._window):
+            number = numbers[index]
+            if not number:
                 continue
             if number <= after:
                 break
-            missed.append((event, number))
+            missed.append((body, number))
         missed.reverse()
         return missed
 
@@ -697,7 +712,7 @@ class LiveRoom:
                 member.outbox.push(update)
 
 
-def _event_frames(missed: list[tuple[Event, int]], role: str) -> Iterator[bytes]:
+def _event_frames(missed: list[tuple[bytes, int]], role: str) -> Iterator[bytes]:
     """Encode a catch-up's frames one at a time, as the connection asks for them."""
-    for event, number in missed:
-        yield frames.event(event, role, number)
+    for body, number in missed:
+        yield frames.event(unpack_event(body), role, number)
