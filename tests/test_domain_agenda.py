@@ -14,6 +14,7 @@ from valueroom.domain.errors import (
     LimitReached,
     NotPermitted,
 )
+from valueroom.domain.rules import Rules
 from valueroom.domain.state import RoomState
 from valueroom.domain.visibility import PUBLIC
 
@@ -191,3 +192,24 @@ def test_any_sequence_of_moves_keeps_positions_distinct(moves: list[tuple[str, i
     positions = [item.position for item in room.state.view("buyer").live_items()]
     assert len(set(positions)) == len(positions) == 6
     assert sorted(room.order()) == [f"i{i}" for i in range(6)]
+
+
+def test_removed_items_count_toward_the_rooms_item_records() -> None:
+    room = Room()
+    room.state.rules = Rules(max_items=3, max_item_records=5)
+    for n in range(5):
+        room.add(f"i{n}")
+        if n % 2 == 0:
+            room.do(BUYER, "item.delete", item_id=f"i{n}")
+    assert len(room.order()) == 2  # room left on the agenda, none in the room
+    before = len(room.log)
+    with pytest.raises(LimitReached) as refused:
+        room.add("one-more")
+    assert refused.value.reason == "agenda.records_full"
+    assert refused.value.params == {"max": "5"}
+    assert len(room.log) == before
+    # The live limit is still its own refusal.
+    room.state.rules = Rules(max_items=2, max_item_records=50)
+    with pytest.raises(LimitReached) as full:
+        room.add("one-more")
+    assert full.value.reason == "agenda.full"

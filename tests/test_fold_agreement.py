@@ -25,9 +25,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.domainkit import BUYER, NEUTRAL, SELLER, Room
+from tests.test_schema_agreement import node_verdicts
 from valueroom.domain.agreement import deal_hash
+from valueroom.domain.commands.seal import record_access
 from valueroom.domain.errors import DomainError
-from valueroom.domain.state import RoomState
+from valueroom.domain.method import catalog
+from valueroom.domain.permissions import allowed_for
+from valueroom.domain.state import KEPT_ACCESS, KEPT_MESSAGES, KEPT_REVISIONS, RoomState
 from valueroom.domain.visibility import ROLES, visible
 from valueroom.protocol import frames
 
@@ -354,4 +358,50 @@ def test_folds_agree_on_a_session_that_reveals_and_revises(tmp_path: Path) -> No
         "deal.unsigned", "deal.agreed",
     } <= names  # fmt: skip
     assert room.state.phase == "closed"
+    check_agreement(room, tmp_path)
+
+
+def test_folds_agree_past_the_kept_histories_and_welcomes_stay_valid(tmp_path: Path) -> None:
+    """Past KEPT_* revisions, caucus messages and access entries both folds keep the same last ones."""
+    room = Room(neutral=True, phase="dividing")
+    room.add("a", "Revealed")
+    room.do(BUYER, "figures.set", item_id="a", value="100", cost="10")
+    room.do(SELLER, "figures.set", item_id="a", value="100", cost="20")
+    room.do(SELLER, "consent.set", item_id="a", consent=True)
+    room.do(BUYER, "consent.set", item_id="a", consent=True)
+    for n in range(KEPT_REVISIONS + 3):
+        room.do(BUYER, "figures.set", item_id="a", value=str(200 + n), cost="10")
+    room.do(NEUTRAL, "caucus.open", party="buyer")
+    for n in range(KEPT_MESSAGES + 3):
+        room.do(BUYER, "caucus.post", party="buyer", text=f"message {n}")
+    room.add("s", "Sealed")
+    room.do(BUYER, "figures.set", item_id="s", value="50", cost="10")
+    room.do(BUYER, "seal.share", item_id="s", party="buyer")
+    for n in range(KEPT_ACCESS + 3):
+        room.system(NEUTRAL, record_access(f"Nora {n}", ("s", "buyer", 1), "live"))
+    welcomes = []
+    for role in ROLES:
+        view = room.state.view(role)
+        if role == "buyer":
+            assert len(view.items["a"].revisions) == KEPT_REVISIONS
+            assert (
+                view.items["a"].revisions[-1]["after"]["value"] == (200 + KEPT_REVISIONS + 2) * 100
+            )  # cents
+            assert len(view.threads["buyer"]) == KEPT_MESSAGES
+            assert view.threads["buyer"][0].text == "message 3"
+            assert len(view.access["s"]) == KEPT_ACCESS
+            assert view.access["s"][-1].member == f"Nora {KEPT_ACCESS + 2}"
+        welcome = {
+            "type": "welcome",
+            "log_id": "log1",
+            "seq": view.seq,
+            "you": {"id": "m1", "role": role, "name": "X", "editing": None},
+            "resumed": False,
+            "view": view.to_wire(),
+            "currency_decimals": 2,
+            "method": {**catalog(), "permissions": allowed_for(role)},
+        }
+        welcomes.append(("server", welcome))
+    for verdict in node_verdicts(welcomes, tmp_path):  # the browser's validator accepts them
+        assert verdict == {"ok": True, "type": "welcome"}, verdict
     check_agreement(room, tmp_path)

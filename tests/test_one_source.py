@@ -6,15 +6,19 @@ The core does not read the schema (it does no I/O); the rooms hand it
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from valueroom.domain import permissions
 from valueroom.domain.commands import HANDLERS
 from valueroom.domain.commands.seal import ACCESS_WAYS
 from valueroom.domain.method import PHASE_IDS, PHASES, RELATIONSHIP_MODELS
 from valueroom.domain.money import MAX_UNITS
 from valueroom.domain.rules import Rules
-from valueroom.domain.state import EVENT_NAMES
+from valueroom.domain.state import EVENT_NAMES, KEPT_ACCESS, KEPT_MESSAGES, KEPT_REVISIONS
 from valueroom.domain.visibility import PARTIES, ROLES
 from valueroom.protocol.schema import SCHEMA, rules
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_rules_are_read_from_the_schema_limits_and_currencies() -> None:
@@ -70,3 +74,22 @@ def test_commands_events_and_permissions_name_the_same_things_as_the_schema() ->
     events = SCHEMA["types"]["EventName"]["values"]
     assert set(EVENT_NAMES) == set(events) == set(SCHEMA["events"])
     assert list(ACCESS_WAYS) == SCHEMA["types"]["AccessWay"]["values"]
+
+
+def test_kept_histories_equal_the_schema_limits_and_list_bounds() -> None:
+    limits, types = SCHEMA["limits"], SCHEMA["types"]
+    assert (
+        limits["kept_revisions"],
+        limits["kept_messages"],
+        limits["kept_access"],
+    ) == (KEPT_REVISIONS, KEPT_MESSAGES, KEPT_ACCESS)
+    assert types["Item"]["fields"]["revisions"]["type"]["max"] == KEPT_REVISIONS
+    assert types["Caucus"]["fields"]["messages"]["type"]["max"] == KEPT_MESSAGES
+    assert types["View"]["fields"]["access"]["type"]["of"]["max"] == KEPT_ACCESS
+    assert Rules().max_item_records == rules().max_item_records == limits["max_item_records"]
+    # The browser's fold keeps the same (client/src/model.js).
+    model = (REPO / "client" / "src" / "model.js").read_text()
+    assert (
+        f"export const KEPT = {{ revisions: {KEPT_REVISIONS}, messages: {KEPT_MESSAGES}, "
+        f"access: {KEPT_ACCESS} }};" in model
+    )

@@ -67,6 +67,23 @@ import { applyGuideEvent, emptyGuide, GUIDE_EVENTS, guideFromWire } from "./guid
 /** @type {Party[]} */
 export const PARTIES = ["buyer", "seller"];
 
+/**
+ * The histories a view keeps (newest last), as the server's fold keeps them
+ * (domain/state.py, the schema's `kept_*` limits): older entries stay in the
+ * log only.
+ */
+export const KEPT = { revisions: 100, messages: 500, access: 100 };
+
+/**
+ * `list` with `entry` appended, and only its last `most` entries.
+ * @template T
+ * @param {T[]} list
+ * @param {T} entry
+ * @param {number} most
+ * @returns {T[]}
+ */
+const appendKept = (list, entry, most) => [...list, entry].slice(-most);
+
 const keys = () => ({ buyer: false, seller: false });
 const choices = () => ({ buyer: null, seller: null });
 
@@ -234,7 +251,7 @@ const APPLY = {
   "figures.revised": (state, d, event) =>
     patch(state, d.item_id, (item) => ({
       figures: { ...item.figures, [d.party]: d.after },
-      revisions: [...item.revisions, { party: d.party, before: d.before, after: d.after, seq: event.seq }],
+      revisions: appendKept(item.revisions, { party: d.party, before: d.before, after: d.after, seq: event.seq }, KEPT.revisions),
     })),
   "phase.proposed": (state, d) => {
     state.proposals = { ...state.proposals, [d.party]: d.phase };
@@ -263,7 +280,11 @@ const APPLY = {
   "caucus.closed": (state, d) => setCaucus(state, d.party, () => ({ open: false })),
   "caucus.posted": (state, d, event) =>
     setCaucus(state, d.party, (thread) => ({
-      messages: [...thread.messages, { role: event.actor?.role ?? "", name: event.actor?.name ?? "", text: d.text, at: event.at }],
+      messages: appendKept(
+        thread.messages,
+        { role: event.actor?.role ?? "", name: event.actor?.name ?? "", text: d.text, at: event.at },
+        KEPT.messages,
+      ),
     })),
   "seal.shared": (state, d) => {
     const seal = { version: d.version, value: d.value, cost: d.cost, status: "shared", outdated: false, comment: "" };
@@ -279,7 +300,7 @@ const APPLY = {
   "seal.outdated": (state, d) => patchSeal(state, d, { outdated: true }),
   "seal.accessed": (state, d, event) => {
     const entry = { party: d.party, version: d.version, member: d.member, how: d.how, at: event.at };
-    state.access.set(d.item_id, [...(state.access.get(d.item_id) ?? []), entry]);
+    state.access.set(d.item_id, appendKept(state.access.get(d.item_id) ?? [], entry, KEPT.access));
   },
   "split.sealed": (state, d) =>
     patch(state, d.item_id, () => ({ sealed: { net: d.net, fair: d.fair, transfer: d.transfer } })),

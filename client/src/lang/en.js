@@ -130,6 +130,7 @@ export const en = {
   "reason.options.duplicate_id": "Two options of this item have the same id.",
   "reason.position.invalid": "That position in the agenda is not valid.",
   "reason.agenda.full": "The agenda is full: at most {max} items.",
+  "reason.agenda.records_full": "This room has reached its limit of {max} items, removed ones included.",
   "reason.transparency.already_revealed": "The figures of this item are already revealed.",
   "reason.transparency.register_first": "Register your figures for this item before consenting.",
   "reason.schema.too_long": "{field} is too long: at most {max} characters.",

@@ -132,6 +132,7 @@ export const nl = {
   "reason.options.duplicate_id": "Twee opties van dit onderwerp hebben dezelfde id.",
   "reason.position.invalid": "Die plek op de agenda is niet geldig.",
   "reason.agenda.full": "De agenda is vol: hoogstens {max} onderwerpen.",
+  "reason.agenda.records_full": "Deze ruimte heeft het maximum van {max} onderwerpen bereikt, verwijderde meegeteld.",
   "reason.transparency.already_revealed": "De cijfers van dit onderwerp zijn al zichtbaar.",
   "reason.transparency.register_first": "Registreer eerst je cijfers voor dit onderwerp en geef dan toestemming.",
   "reason.schema.too_long": "{field} is te lang: hoogstens {max} tekens.",

@@ -19,6 +19,8 @@ class Rules:
     """Limits every room obeys. The defaults equal the shared schema's (a test checks)."""
 
     max_items: int = 300
+    # Items ever added, removed ones included (they stay restorable).
+    max_item_records: int = 1000
     max_options: int = 20
     max_notes: int = 200
     max_amount_units: int = 999_999_999_999

@@ -17,6 +17,7 @@ digest can be checked.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any
 
@@ -32,6 +33,7 @@ from valueroom.domain.state import (
     Seal,
     View,
 )
+from valueroom.domain.visibility import ROLES
 
 __all__ = ["FORMAT", "from_record", "to_record"]
 
@@ -111,13 +113,18 @@ def to_record(state: RoomState) -> dict[str, Any]:
     }
 
 
-def from_record(record: dict[str, Any], rules: Rules | None = None) -> RoomState:
-    """The state :func:`to_record` described. Raises ValueError/KeyError/TypeError if malformed."""
+def from_record(
+    record: dict[str, Any], rules: Rules | None = None, roles: Iterable[str] = ROLES
+) -> RoomState:
+    """The state :func:`to_record` described, narrowed to ``roles``' views.
+
+    Raises ValueError/KeyError/TypeError if the record is malformed.
+    """
     if record.get("format") != FORMAT:
         raise ValueError(f"snapshot format {record.get('format')!r} is not {FORMAT}")
-    state = RoomState(rules)
+    state = RoomState(rules, roles)
     views = record["views"]
-    if set(views) != set(state.views):
+    if set(views) != set(ROLES):
         raise ValueError("a snapshot must hold one view per role")
     state.views = {role: _view_from(views[role]) for role in state.views}
     state.public = _view_from(record["public"])

@@ -48,6 +48,9 @@ from valueroom.domain.visibility import PARTIES, ROLES, is_public, visible
 
 __all__ = [
     "EVENT_NAMES",
+    "KEPT_ACCESS",
+    "KEPT_MESSAGES",
+    "KEPT_REVISIONS",
     "OPS_KEPT",
     "PUBLIC_VIEW",
     "Access",
@@ -72,6 +75,16 @@ PUBLIC_VIEW = "public"
 #: the same ids; a client re-sends its unacknowledged ops right after each
 #: welcome, far inside the window.
 OPS_KEPT = 4096
+
+#: Histories a view keeps, newest last, so that a view (and every welcome and
+#: snapshot) stays bounded however long the session: the last 100 public
+#: revisions per item, the last 500 messages per caucus thread and the last
+#: 100 access-log entries per item. The log keeps all of them (replay). Equal
+#: to the schema's ``kept_*`` limits (a test checks), and the browser's fold
+#: keeps the same.
+KEPT_REVISIONS = 100
+KEPT_MESSAGES = 500
+KEPT_ACCESS = 100
 
 
 @dataclass(slots=True)
@@ -535,6 +548,8 @@ def _figures_revised(view: View, event: Event) -> None:
             "seq": view.seq + 1,
         }
     )
+    if len(item.revisions) > KEPT_REVISIONS:
+        del item.revisions[0]
 
 
 # -- the process: phase, moderation, caucus ---------------------------------------
@@ -594,7 +609,10 @@ def _caucus_closed(view: View, event: Event) -> None:
 def _caucus_posted(view: View, event: Event) -> None:
     role = "" if event.actor is None else event.actor.role
     message = Message(role, _actor_name(event), event.data["text"], event.at)
-    view.threads[event.data["party"]].append(message)
+    thread = view.threads[event.data["party"]]
+    thread.append(message)
+    if len(thread) > KEPT_MESSAGES:
+        del thread[0]
 
 
 # -- figures under seal ------------------------------------------------------------
@@ -630,7 +648,10 @@ def _seal_outdated(view: View, event: Event) -> None:
 def _seal_accessed(view: View, event: Event) -> None:
     d = event.data
     entry = Access(d["party"], d["version"], d["member"], d["how"], event.at)
-    view.access.setdefault(d["item_id"], []).append(entry)
+    entries = view.access.setdefault(d["item_id"], [])
+    entries.append(entry)
+    if len(entries) > KEPT_ACCESS:
+        del entries[0]
 
 
 def _split_sealed(view: View, event: Event) -> None:
@@ -780,10 +801,11 @@ class RoomState:
 
     __slots__ = ("public", "rules", "seq", "views")
 
-    def __init__(self, rules: Rules | None = None) -> None:
+    def __init__(self, rules: Rules | None = None, roles: Iterable[str] = ROLES) -> None:
+        """``roles`` narrows the state to those roles' views (a seek needs one); a room has all."""
         self.seq = 0
         self.rules = rules or Rules()
-        self.views: dict[str, View] = {role: View(role) for role in ROLES}
+        self.views: dict[str, View] = {role: View(role) for role in roles}
         self.public = View(PUBLIC_VIEW)
 
     @classmethod

@@ -378,6 +378,7 @@ def rules() -> Rules:
     """The core's :class:`Rules`, read from the schema's limits and currencies."""
     return Rules(
         max_items=limit("max_items"),
+        max_item_records=limit("max_item_records"),
         max_options=limit("max_options"),
         max_notes=limit("max_notes"),
         max_amount_units=limit("max_amount_units"),

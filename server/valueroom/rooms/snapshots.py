@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from valueroom.domain.events import Event
@@ -115,8 +115,14 @@ def snapshot_positions(room_id: str, seq: int, body: bytes) -> dict[str, int]:
     return {str(k): int(v) for k, v in positions.items()}
 
 
-def decode_snapshot(room_id: str, seq: int, body: bytes, rules: Rules | None = None) -> RoomState:
-    """The state stored in ``body``; raises :class:`SnapshotInvalid` unless it checks out."""
+def decode_snapshot(
+    room_id: str,
+    seq: int,
+    body: bytes,
+    rules: Rules | None = None,
+    roles: Iterable[str] = ROLES,
+) -> RoomState:
+    """The state stored in ``body`` (``roles``' views); raises :class:`SnapshotInvalid` unless it checks out."""
     envelope = _envelope(room_id, seq, body)
     content = envelope["content"]
     assert isinstance(content, bytes)
@@ -126,7 +132,7 @@ def decode_snapshot(room_id: str, seq: int, body: bytes, rules: Rules | None = N
         record = decode_trusted(content)
         if record["room"] != room_id:
             raise SnapshotInvalid(room_id, seq, "it belongs to another room")
-        state = from_record(record["state"], rules)
+        state = from_record(record["state"], rules, roles)
     except SnapshotInvalid:
         raise
     except Exception as exc:
@@ -147,7 +153,11 @@ class Restored:
 
 
 async def _latest_valid(
-    store: Store, room_id: str, rules: Rules | None, seqs: list[int]
+    store: Store,
+    room_id: str,
+    rules: Rules | None,
+    seqs: list[int],
+    roles: Iterable[str] = ROLES,
 ) -> tuple[RoomState | None, list[SnapshotInvalid]]:
     """The newest snapshot among ``seqs`` that checks out (newest first), or None."""
     invalid: list[SnapshotInvalid] = []
@@ -156,7 +166,7 @@ async def _latest_valid(
         if body is None:
             continue
         try:
-            return decode_snapshot(room_id, seq, body, rules), invalid
+            return decode_snapshot(room_id, seq, body, rules, roles), invalid
         except SnapshotInvalid as exc:
             log.warning("%s; falling back to an older one", exc)
             invalid.append(exc)
@@ -254,9 +264,11 @@ async def view_at(
             lo = mid + 1
         else:
             hi = mid
-    state, _ = await _latest_valid(store, room_id, rules, seqs[:lo])
+    # Only this role's view is restored and folded (RoomState.apply, narrowed
+    # to one role: the same filter, three fewer views to update).
+    state, _ = await _latest_valid(store, room_id, rules, seqs[:lo], (role,))
     if state is None:
-        state = RoomState(rules)
+        state = RoomState(rules, (role,))
     view = state.view(role)
     if view.seq < position:
         await fold_forward(store, room_id, state, stop=lambda s: s.view(role).seq >= position)

@@ -78,6 +78,15 @@ def _room_for_one_more(state: RoomState, view: View) -> None:
         raise LimitReached(
             f"an agenda holds at most {most} items", reason="agenda.full", params={"max": most}
         )
+    # Removed items stay in the room (restorable), so they count here: the
+    # room's state, and every welcome, stays bounded.
+    records = state.rules.max_item_records
+    if len(view.items) >= records:
+        raise LimitReached(
+            f"a room holds at most {records} items, removed ones included",
+            reason="agenda.records_full",
+            params={"max": records},
+        )
 
 
 def _item_add(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Draft]:
