@@ -25,8 +25,9 @@ Promises:
   time, never correctness. (The digest catches corruption and edits that do
   not recompute it; binding snapshots to a hash chain over the log would
   catch the rest.)
-* Folding yields to the event loop every :data:`FOLD_CHUNK` events, so a
-  long fold never holds up other rooms' traffic for more than one chunk.
+* Folding yields to the event loop every :data:`FOLD_YIELD` events, so a
+  long fold never holds up other rooms' traffic for more than a few
+  milliseconds at a time.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from valueroom.store.base import Store
 
 __all__ = [
     "FOLD_CHUNK",
+    "FOLD_YIELD",
     "SNAPSHOT_EVERY",
     "Restored",
     "SnapshotInvalid",
@@ -63,8 +65,10 @@ log = logging.getLogger(__name__)
 
 #: A snapshot is written every this many log events (K).
 SNAPSHOT_EVERY = 1000
-#: Events read from the store and folded between two yields to the event loop.
+#: Events read from the store in one page.
 FOLD_CHUNK = 500
+#: Events folded between two yields to the event loop (a few milliseconds).
+FOLD_YIELD = 100
 
 
 class SnapshotInvalid(Exception):
@@ -199,9 +203,10 @@ async def fold_forward(
             folded += 1
             if stop is not None and stop(state):
                 return folded
+            if folded % FOLD_YIELD == 0:
+                await asyncio.sleep(0)  # let other rooms' traffic through
         if len(page) < want:
             break
-        await asyncio.sleep(0)  # let other rooms' traffic through between pages
     return folded
 
 
