@@ -87,6 +87,10 @@ def altered(body: bytes, old: bytes, new: bytes) -> bytes:
         (lambda b: altered(b, b"Deal", b"Meal"), "digest"),
         (lambda b: b[:-3], "undecodable"),
         (lambda b: codec.encode({**codec.decode_trusted(b), "seq": 99}), "another position"),
+        (
+            lambda b: codec.encode({**codec.decode_trusted(b), "positions": {"buyer": 0}}),
+            "positions",
+        ),
     ],
 )
 def test_a_tampered_snapshot_is_refused_with_a_typed_error(change: Any, why: str) -> None:

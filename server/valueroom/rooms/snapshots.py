@@ -143,6 +143,13 @@ def decode_snapshot(
         raise SnapshotInvalid(room_id, seq, f"malformed content ({type(exc).__name__})") from exc
     if state.seq != seq:
         raise SnapshotInvalid(room_id, seq, f"its content is at {state.seq}")
+    # The positions sit outside the digested content (a seek reads them
+    # without decoding it), so they are checked against it here.
+    positions = envelope["positions"]
+    assert isinstance(positions, dict)
+    for role, view in state.views.items():
+        if positions.get(role) != view.seq:
+            raise SnapshotInvalid(room_id, seq, "its positions do not match its content")
     return state
 
 
