@@ -83,3 +83,33 @@ def test_a_browser_offline_past_the_window_gets_a_fresh_welcome_and_keeps_its_ed
     welcome = seller_frames.of_type("welcome")[welcomes_before]
     assert welcome["resumed"] is False  # too far behind to stream: a fresh view
     assert seller.page.evaluate("window.notReloaded") is True
+
+
+def test_a_browser_joining_a_large_room_puts_its_view_together_from_parts(
+    server: str, join: JoinRoom, new_page: NewPage
+) -> None:
+    room = create_room(server, title="Big agenda")
+    token = room["links"]["buyer"].split("#", 1)[1]
+    ws_url = server.replace("http://", "ws://") + "/ws"
+    with connect(ws_url, origin=Origin(server), compression=None, max_size=None) as ws:
+        ws.send(msgpack.packb({"type": "join", "token": token, "name": "Bot"}))
+        while not any(f["type"] == "welcome" for f in frames_of(ws)):
+            pass
+        for n in range(120):
+            args = {"item_id": f"i{n:03d}", "kind": "term", "title": f"Item {n:03d}"}
+            args["description"] = "ø" * 4000
+            ws.send(
+                msgpack.packb({"type": "cmd", "op": f"add{n}", "name": "item.add", "args": args})
+            )
+        for _ in range(10_000):
+            if any(f["type"] == "ack" and f["op"] == "add119" for f in frames_of(ws)):
+                break
+    seller_page = new_page()
+    seller_frames = FrameLog(seller_page)
+    seller = join(room["links"]["seller"], "Sem", page=seller_page)
+    expect(seller.page.get_by_test_id("item")).to_have_count(120)
+    assert [item["id"] for item in seller.state()["items"]] == [f"i{n:03d}" for n in range(120)]
+    (welcome,) = seller_frames.of_type("welcome")
+    assert welcome["more"] is True
+    assert seller_frames.of_type("view_part")[-1]["last"] is True
+    assert max(len(raw) for raw in seller_frames.raw) <= 65536

@@ -21,6 +21,7 @@ from tests.loglines import log_lines
 from tests.test_room_live import drain, registry
 from tests.wsclient import WsClient
 from valueroom.edge.ws import CLOSE_TOO_SLOW
+from valueroom.protocol.schema import limit
 from valueroom.rooms.live import RESUME_WINDOW
 
 CHUNK = 250
@@ -143,3 +144,39 @@ async def test_a_reader_that_stalls_is_dropped_by_the_send_deadline(store_url: s
                 with pytest.raises(ConnectionClosed):
                     await drain(stalled)
                 assert stalled.close_code in (CLOSE_TOO_SLOW, 1006)
+
+
+async def test_a_large_welcome_comes_in_parts_and_no_message_exceeds_the_frame_limit(
+    store_url: str,
+) -> None:
+    async with serve_in_loop(store_url) as server, WsClient(server.ws_url) as bea:
+        room = await create_room(server.base, neutral=True)
+        await bea.join(room["tokens"]["buyer"], "Bea")
+        options = [{"id": f"o{n}", "label": "é" * 200} for n in range(20)]
+        for first in range(0, 300, 50):
+            ops = [
+                await bea.command(
+                    "item.add",
+                    {
+                        "item_id": f"i{n}",
+                        "kind": "term",
+                        "title": f"Item {n} " + "ü" * 150,
+                        "description": "ø" * 4000,
+                        "options": options,
+                    },
+                )
+                for n in range(first, first + 50)
+            ]
+            assert (await bea.reply(ops[-1], timeout=60))["type"] == "ack"
+        live = registry(server).rooms[room["room_id"]]
+        async with WsClient(server.ws_url) as sam:
+            welcome = await sam.join(room["tokens"]["seller"], "Sam")
+            assert welcome["more"] is True
+            parts = [f for f in sam.frames if f["type"] == "view_part"]
+            assert len(parts) > 10
+            assert parts[-1]["last"] is True
+            assert welcome["view"] == live.state.view("seller").to_wire()
+            await sam.wait_for(lambda f: f["type"] == "split")
+            assert max(len(raw) for raw in sam.raw) <= limit("max_frame_bytes")
+            reply = await sam.call("item.edit", {"item_id": "i0", "title": "Short"})
+            assert reply["type"] == "ack"

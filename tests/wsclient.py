@@ -95,6 +95,21 @@ class WsClient:
         start = len(self.frames)
         await self.send(frame)
         welcome = await self.wait_for(lambda f: f["type"] in ("welcome", "error"), start=start)
+        if welcome["type"] == "welcome" and welcome.get("more"):
+            # A large view comes in parts: put it back together as the browser does.
+            view = welcome["view"]
+            index = self.frames.index(welcome) + 1
+            while True:
+                part = await self.wait_for(lambda f: f["type"] == "view_part", start=index)
+                index = self.frames.index(part) + 1
+                for key in ("items", "removed", "notes"):
+                    view[key].extend(part.get(key, []))
+                for key in ("private", "seals", "access"):
+                    view[key].update(part.get(key, {}))
+                for party, messages in part.get("messages", {}).items():
+                    view["caucus"][party]["messages"].extend(messages)
+                if part["last"]:
+                    break
         if welcome["type"] == "welcome":
             self.welcome = welcome
         return welcome

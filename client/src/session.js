@@ -35,6 +35,9 @@ export class Session {
     this.lastSeq = 0;
     /** @type {number | null} */
     this.resumeTo = null;
+    // A welcome whose view comes in parts (`more`), until its last view_part.
+    /** @type {Record<string, any> | null} */
+    this.partial = null;
     this.decimals = 2;
     // The method's vocabulary the server announces in its welcome: relationship
     // models, phases, and this role's rows of the permission table.
@@ -360,6 +363,32 @@ export class Session {
     // A reconnect loses an unanswered history request: its caller may ask again.
     this.historyWait?.reject(new Error("offline"));
     this.historyWait = null;
+    if (frame.more) {
+      // A large view: its collections follow in view_part frames.
+      this.partial = frame;
+      return;
+    }
+    this.partial = null;
+    this.welcomed(frame);
+  }
+
+  on_view_part(frame) {
+    const welcome = this.partial;
+    if (welcome === null) return;
+    const view = welcome.view;
+    for (const key of ["items", "removed", "notes"]) view[key].push(...(frame[key] ?? []));
+    for (const key of ["private", "seals", "access"]) Object.assign(view[key], frame[key] ?? {});
+    for (const [party, messages] of Object.entries(frame.messages ?? {})) {
+      view.caucus[party].messages.push(...messages);
+    }
+    if (frame.last) {
+      this.partial = null;
+      this.welcomed(welcome);
+    }
+  }
+
+  /** Take a whole welcome: the role's view (or a resume), then re-send what is pending. */
+  welcomed(frame) {
     if (frame.resumed) {
       // The missed events follow; the split frame marks the end of the replay.
       this.resumeTo = frame.seq;

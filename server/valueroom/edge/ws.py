@@ -60,7 +60,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import itertools
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -582,30 +581,19 @@ class RoomSocket(asyncio.Protocol):
             self.edge.dirty(self)
 
     def flush(self) -> None:
-        """Hand every queued frame to the protocol (batched), then to the socket."""
+        """Hand queued frames to the protocol in batches, each batch to the socket, while it accepts more."""
         self._queued = False
         if self.transport is None or not self._writable:
             return
         ws, queue = self.ws, self._queue
         try:
             while queue and self._writable:
-                head = queue[0]
-                if isinstance(head, bytes):
-                    batch: list[bytes] = []
-                    while queue and len(batch) < MAX_BATCH and isinstance(queue[0], bytes):
-                        batch.append(cast(bytes, queue.popleft()))
-                else:
-                    batch = list(itertools.islice(head, MAX_BATCH))
-                    if len(batch) < MAX_BATCH:
-                        queue.popleft()  # the stream is exhausted
+                batch = self._next_batch()
                 if batch:
                     ws.send_binary(batch[0] if len(batch) == 1 else encode_batch(batch))
-                if not isinstance(head, bytes):
-                    # Hand this batch to the socket now: if its buffer fills,
-                    # pause_writing stops the loop until the peer reads.
+                    # To the socket now: if its buffer fills, pause_writing
+                    # stops this loop (and the streams) until the peer reads.
                     self._write_out()
-                    if self.transport is None:
-                        return
             if self._close is not None and not queue:
                 code, reason = self._close
                 self._closing = True
@@ -613,6 +601,35 @@ class RoomSocket(asyncio.Protocol):
         except InvalidState:
             queue.clear()  # the closing handshake has begun: nothing more is sent
         self._write_out()
+
+    def _next_batch(self) -> list[bytes]:
+        """The next frames to send as one message: at most MAX_BATCH, and within the frame limit.
+
+        Frames come from the queue in order; a stream gives its next frames
+        and stays at the head until it is exhausted.
+        """
+        queue, limit = self._queue, self.edge.max_size - 16  # room for the batch header
+        batch: list[bytes] = []
+        size = 0
+        while queue and len(batch) < MAX_BATCH:
+            head = queue[0]
+            if isinstance(head, bytes):
+                frame = head
+                if batch and size + len(frame) > limit:
+                    break
+                queue.popleft()
+            else:
+                pulled = next(head, None)
+                if pulled is None:
+                    queue.popleft()  # the stream is exhausted
+                    continue
+                frame = pulled
+                if batch and size + len(frame) > limit:
+                    queue.appendleft(frame)  # it leads the next batch
+                    break
+            batch.append(frame)
+            size += len(frame)
+        return batch
 
     def _overflow(self) -> None:
         """The peer fell too far behind: leave the room now, tell it if it ever reads again."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from valueroom.domain.errors import DomainError
@@ -24,7 +24,7 @@ from valueroom.domain.split import Split
 from valueroom.domain.split import to_wire as split_to_wire
 from valueroom.protocol import exports
 from valueroom.protocol.codec import encode, encode_with_raw_list
-from valueroom.protocol.schema import SchemaViolation, check_op_id
+from valueroom.protocol.schema import SchemaViolation, check_op_id, limit
 
 __all__ = [
     "ack",
@@ -39,7 +39,13 @@ __all__ = [
     "schema_error",
     "split",
     "welcome",
+    "welcome_frames",
 ]
+
+#: A welcome larger than this is sent as a skeleton and ``view_part`` frames of
+#: about this size, so that no message exceeds the frame limit (64 KiB; the
+#: largest single entry, an item at its limits, stays below it).
+WELCOME_PART_BYTES = limit("max_frame_bytes") // 2
 
 _MAX_MESSAGE = 300
 
@@ -119,6 +125,92 @@ def welcome(
             "method": dict(method),
         }
     )
+
+
+def welcome_frames(
+    *,
+    log_id: str,
+    seq: int,
+    you: Mapping[str, Any],
+    view: Mapping[str, Any],
+    currency_decimals: int,
+    method: Mapping[str, Any],
+) -> tuple[bytes, Iterator[bytes] | None]:
+    """The welcome with a whole view: one frame, or a skeleton and its parts.
+
+    When the whole welcome would exceed :data:`WELCOME_PART_BYTES`, the
+    welcome carries the view without its collections (``more: true``) and the
+    second value yields ``view_part`` frames holding them, entry by entry in
+    the view's order, each about that size, the last with ``last: true``.
+    The client puts the view back together before it uses it. The parts are
+    encoded only as they are pulled, so a stream of them costs the view, not
+    its bytes twice.
+    """
+    whole = welcome(
+        log_id=log_id,
+        seq=seq,
+        you=you,
+        resumed=False,
+        view=view,
+        currency_decimals=currency_decimals,
+        method=method,
+    )
+    if len(whole) <= WELCOME_PART_BYTES:
+        return whole, None
+    skeleton = dict(view)
+    for key in ("items", "removed", "notes"):
+        skeleton[key] = []
+    for key in ("private", "seals", "access"):
+        skeleton[key] = {}
+    skeleton["caucus"] = {
+        party: {"open": thread["open"], "messages": []} for party, thread in view["caucus"].items()
+    }
+    head = encode(
+        {
+            "type": "welcome",
+            "log_id": log_id,
+            "seq": seq,
+            "you": dict(you),
+            "resumed": False,
+            "view": skeleton,
+            "currency_decimals": currency_decimals,
+            "method": dict(method),
+            "more": True,
+        }
+    )
+    return head, _view_parts(view)
+
+
+def _view_entries(view: Mapping[str, Any]) -> Iterator[tuple[str, str | None, Any]]:
+    """Every entry of the view's collections: (collection, key or None for lists, entry)."""
+    for key in ("items", "removed", "notes"):
+        for entry in view[key]:
+            yield key, None, entry
+    for key in ("private", "seals", "access"):
+        for name, entry in view[key].items():
+            yield key, name, entry
+    for party, thread in view["caucus"].items():
+        for message in thread["messages"]:
+            yield "messages", party, message
+
+
+def _view_parts(view: Mapping[str, Any]) -> Iterator[bytes]:
+    part: dict[str, Any] = {}
+    size = 0
+    for collection, key, entry in _view_entries(view):
+        cost = len(encode(entry)) + (0 if key is None else len(key) + 2)
+        if part and size + cost > WELCOME_PART_BYTES:
+            yield encode({"type": "view_part", **part, "last": False})
+            part, size = {}, 0
+        if collection in ("items", "removed", "notes"):
+            part.setdefault(collection, []).append(entry)
+        elif collection == "messages":
+            assert key is not None
+            part.setdefault("messages", {}).setdefault(key, []).append(entry)
+        else:
+            part.setdefault(collection, {})[key] = entry
+        size += cost
+    yield encode({"type": "view_part", **part, "last": True})
 
 
 def ack(op: str, seq: int) -> bytes:

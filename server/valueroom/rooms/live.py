@@ -572,17 +572,32 @@ class LiveRoom:
             and resume["log_id"] == self.record.log_id
             and self._floor[member.role] <= resume["seq"] <= view.seq
         )
-        member.outbox.push(
-            frames.welcome(
+        method = {**catalog(), "permissions": allowed_for(member.role)}
+        if resumed:
+            member.outbox.push(
+                frames.welcome(
+                    log_id=self.record.log_id,
+                    seq=view.seq,
+                    you=member.to_wire(),
+                    resumed=True,
+                    view=None,
+                    currency_decimals=decimals,
+                    method=method,
+                )
+            )
+        else:
+            # A large view goes as a skeleton and parts, streamed as the socket drains.
+            head, parts = frames.welcome_frames(
                 log_id=self.record.log_id,
                 seq=view.seq,
                 you=member.to_wire(),
-                resumed=resumed,
-                view=None if resumed else view.to_wire(),
+                view=view.to_wire(),
                 currency_decimals=decimals,
-                method={**catalog(), "permissions": allowed_for(member.role)},
+                method=method,
             )
-        )
+            member.outbox.push(head)
+            if parts is not None:
+                member.outbox.stream(parts)
         if resumed:
             assert resume is not None
             missed = self._missed(member.role, resume["seq"])
