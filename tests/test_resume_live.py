@@ -8,6 +8,7 @@ once); one that stops reading is dropped by the send deadline.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from typing import Any
 
@@ -20,7 +21,7 @@ from tests.liveserver import LiveServer, create_room, serve_in_loop
 from tests.loglines import log_lines
 from tests.test_room_live import drain, registry
 from tests.wsclient import WsClient
-from valueroom.edge.ws import CLOSE_TOO_SLOW
+from valueroom.edge.ws import CLOSE_TOO_SLOW, RoomSocket
 from valueroom.protocol.schema import limit
 from valueroom.rooms.live import RESUME_WINDOW
 
@@ -146,28 +147,34 @@ async def test_a_reader_that_stalls_is_dropped_by_the_send_deadline(store_url: s
                 assert stalled.close_code in (CLOSE_TOO_SLOW, 1006)
 
 
+async def large_room(server: LiveServer, bea: WsClient) -> dict[str, Any]:
+    """A room whose buyer ``bea`` added 300 items at their text limits (a view of ~5 MB)."""
+    room = await create_room(server.base, neutral=True)
+    await bea.join(room["tokens"]["buyer"], "Bea")
+    options = [{"id": f"o{n}", "label": "é" * 200} for n in range(20)]
+    for first in range(0, 300, 50):
+        ops = [
+            await bea.command(
+                "item.add",
+                {
+                    "item_id": f"i{n}",
+                    "kind": "term",
+                    "title": f"Item {n} " + "ü" * 150,
+                    "description": "ø" * 4000,
+                    "options": options,
+                },
+            )
+            for n in range(first, first + 50)
+        ]
+        assert (await bea.reply(ops[-1], timeout=60))["type"] == "ack"
+    return room
+
+
 async def test_a_large_welcome_comes_in_parts_and_no_message_exceeds_the_frame_limit(
     store_url: str,
 ) -> None:
     async with serve_in_loop(store_url) as server, WsClient(server.ws_url) as bea:
-        room = await create_room(server.base, neutral=True)
-        await bea.join(room["tokens"]["buyer"], "Bea")
-        options = [{"id": f"o{n}", "label": "é" * 200} for n in range(20)]
-        for first in range(0, 300, 50):
-            ops = [
-                await bea.command(
-                    "item.add",
-                    {
-                        "item_id": f"i{n}",
-                        "kind": "term",
-                        "title": f"Item {n} " + "ü" * 150,
-                        "description": "ø" * 4000,
-                        "options": options,
-                    },
-                )
-                for n in range(first, first + 50)
-            ]
-            assert (await bea.reply(ops[-1], timeout=60))["type"] == "ack"
+        room = await large_room(server, bea)
         live = registry(server).rooms[room["room_id"]]
         async with WsClient(server.ws_url) as sam:
             welcome = await sam.join(room["tokens"]["seller"], "Sam")
@@ -180,3 +187,37 @@ async def test_a_large_welcome_comes_in_parts_and_no_message_exceeds_the_frame_l
             assert max(len(raw) for raw in sam.raw) <= limit("max_frame_bytes")
             reply = await sam.call("item.edit", {"item_id": "i0", "title": "Short"})
             assert reply["type"] == "ack"
+
+
+async def test_a_joiner_that_does_not_read_holds_a_bounded_part_of_a_large_welcome(
+    store_url: str,
+) -> None:
+    async with serve_in_loop(store_url) as server, WsClient(server.ws_url) as bea:
+        room = await large_room(server, bea)
+        live = registry(server).rooms[room["room_id"]]
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", int(server.base.rsplit(":", 1)[1])))
+        async with connect(server.ws_url, sock=sock, compression=None, max_queue=1) as stalled:
+            await stalled.send(
+                msgpack.packb({"type": "join", "token": room["tokens"]["seller"], "name": "Slow"})
+            )
+            # The joiner is admitted; its socket fills and the edge stops pulling parts.
+            outbox: RoomSocket | None = None
+            for _ in range(2_000):
+                member = next((m for m in live.members.values() if m.name == "Slow"), None)
+                if member is not None:
+                    assert isinstance(member.outbox, RoomSocket)
+                    if not member.outbox._writable:
+                        outbox = member.outbox
+                        break
+                await asyncio.sleep(0.01)
+            assert outbox is not None, "the stalled joiner's socket never filled"
+            assert outbox.transport is not None
+            held = outbox.transport.get_write_buffer_size()
+            assert held <= 4 * 65536, held  # a batch or two, not the ~5 MB view
+            assert any(not isinstance(entry, bytes) for entry in outbox._queue)  # parts left
+            # Others are served meanwhile.
+            assert (await bea.call("item.edit", {"item_id": "i0", "title": "Still here"}))[
+                "type"
+            ] == "ack"
