@@ -35,6 +35,7 @@ import itertools
 import os
 import platform
 import random
+import socket
 import statistics
 import tempfile
 import time
@@ -412,12 +413,70 @@ async def measure_load(
         )
 
 
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+async def stalled_joiners(directory: Path, joiners: int) -> None:
+    """Joiners of a room with a ~5 MB view that never read: the server's RSS per joiner."""
+    with ServerProcess(f"sqlite:///{directory}/stalled.db", idle=600) as server:
+        assert server.proc is not None
+        room = await create_room(server.base)
+        async with connect(server.ws_url, compression=None, max_size=None) as bea:
+            await bea.send(
+                msgpack.packb({"type": "join", "token": room["tokens"]["buyer"], "name": "B"})
+            )
+            options = [{"id": f"o{n}", "label": "é" * 200} for n in range(20)]
+            for n in range(300):
+                args = {
+                    "item_id": f"i{n}",
+                    "kind": "term",
+                    "title": f"Item {n}",
+                    "description": "ø" * 4000,
+                    "options": options,
+                }
+                await bea.send(
+                    msgpack.packb({"type": "cmd", "op": f"a{n}", "name": "item.add", "args": args})
+                )
+            acked = False
+            while not acked:
+                message = msgpack.unpackb(await asyncio.wait_for(bea.recv(), 60), raw=False)
+                for frame in message if isinstance(message, list) else [message]:
+                    acked = acked or (frame.get("type") == "ack" and frame["op"] == "a299")
+            await asyncio.sleep(1.0)
+            before = rss_kib(server.proc.pid)
+            held = []
+            for _ in range(joiners):
+                sock = socket.socket()
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.connect(("127.0.0.1", server.port))
+                ws = await connect(server.ws_url, sock=sock, compression=None, max_queue=1)
+                join = {"type": "join", "token": room["tokens"]["seller"], "name": "Slow"}
+                await ws.send(msgpack.packb(join))
+                held.append(ws)
+            await asyncio.sleep(3.0)  # a benchmark: let the server send what it will
+            after = rss_kib(server.proc.pid)
+            print(
+                f"[stalled joiners] a room whose welcome is ~5 MB; {joiners} joiners that read "
+                f"nothing: server RSS {before / 1024:.0f} -> {after / 1024:.0f} MiB "
+                f"({(after - before) / joiners:.0f} KiB per stalled joiner; dropped at the send deadline)"
+            )
+            for ws in held:
+                ws.transport.abort()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="20,000 / 30,000 events instead")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["rebuild", "memory", "load"])
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["rebuild", "memory", "load", "stalled"]
+    )
     args = parser.parse_args()
     events, load_events, seeks = (20_000, 30_000, 20) if args.quick else (100_000, 150_000, 50)
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}")
@@ -433,6 +492,8 @@ async def main() -> None:
                 await memory_per_room(directory, events)
             if "load" not in args.skip:
                 await other_room_during_cold_load(directory, load_events)
+            if "stalled" not in args.skip:
+                await stalled_joiners(directory, 30)
     print(f"done in {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.2f}")
 
 
