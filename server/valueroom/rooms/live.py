@@ -58,7 +58,7 @@ from valueroom.domain.events import Actor, Event
 from valueroom.domain.method import catalog
 from valueroom.domain.permissions import allowed_for
 from valueroom.domain.rules import Rules
-from valueroom.domain.state import RoomState
+from valueroom.domain.state import RoomState, View
 from valueroom.domain.views import SPLIT_EVENTS, preview_split, shared_split
 from valueroom.domain.visibility import NEUTRAL, ROLES, bit, is_party
 from valueroom.protocol import frames
@@ -189,6 +189,8 @@ class LiveRoom:
         # are chained after it just before they are appended.
         self.chain_head: bytes = chain.genesis(record.log_id)
         self.agreed_chain: bytes | None = None
+        # Per role: the last welcome view made, and the view's seq then.
+        self._wire: dict[str, tuple[int, dict[str, Any]]] = {}
         # The split frame each role last received, so an unchanged one is not sent.
         self._split_sent: dict[str, bytes] = {}
         # The deal frame everyone here last received (one for all: public events only).
@@ -591,7 +593,7 @@ class LiveRoom:
                 log_id=self.record.log_id,
                 seq=view.seq,
                 you=member.to_wire(),
-                view=view.to_wire(),
+                view=self._wire_view(view),
                 currency_decimals=decimals,
                 method=method,
             )
@@ -621,6 +623,19 @@ class LiveRoom:
             )
         self._broadcast_presence()
         join.done.set_result(None)
+
+    def _wire_view(self, view: View) -> dict[str, Any]:
+        """``view.to_wire()``, shared by the joiners of one role while the view is unchanged.
+
+        Never mutated once made, so the welcome parts of many joiners (even
+        ones that read nothing) are cut from one copy, not one each.
+        """
+        cached = self._wire.get(view.role)
+        if cached is not None and cached[0] == view.seq:
+            return cached[1]
+        wire = view.to_wire()
+        self._wire[view.role] = (view.seq, wire)
+        return wire
 
     def _missed(self, role: str, after: int) -> list[tuple[bytes, int]]:
         """The window's events ``role`` numbers above ``after`` (stored form), with those numbers."""
