@@ -22,8 +22,10 @@ from hypothesis import strategies as st
 
 from tests.domainkit import BUYER, Room
 from tests.test_fold_agreement import Step, play, step
+from valueroom.domain.events import Event
 from valueroom.domain.state import OPS_KEPT, RoomState
 from valueroom.protocol import codec
+from valueroom.rooms.history import verify_room
 from valueroom.rooms.live import MAX_BATCH, RESUME_WINDOW, LiveRoom, Member
 from valueroom.rooms.registry import Registry
 from valueroom.rooms.snapshots import (
@@ -34,7 +36,7 @@ from valueroom.rooms.snapshots import (
     restore,
     view_at,
 )
-from valueroom.store import RoomRecord, Store, open_store
+from valueroom.store import RoomRecord, Store, chain, open_store
 
 ROOM = "room1"
 
@@ -336,3 +338,52 @@ async def test_view_at_gives_each_role_its_view_at_any_of_its_positions(store: S
             await view_at(store, ROOM, role, max(folds) + 1)
         with pytest.raises(ValueError, match="not negative"):
             await view_at(store, ROOM, role, -1)
+
+
+# -- snapshots and the hash chain ------------------------------------------------
+
+
+async def chained_room(store: Store, edits: int) -> list[Event]:
+    """A long room stored with its hash chain, as the server writes it."""
+    room = long_room(edits)
+    events = chain.stamp(chain.genesis(f"log-{ROOM}"), room.log)
+    await store.create_room(RoomRecord(ROOM, f"log-{ROOM}", 1, {"buyer": "x"}), events[:1])
+    for start in range(1, len(events), 1000):
+        await store.append(ROOM, start, events[start : start + 1000])
+    return events
+
+
+async def test_a_snapshot_whose_chain_head_is_not_the_logs_is_skipped(store: Store) -> None:
+    events = await chained_room(store, 1500)
+    good = RoomState.fold(events[:1000])
+    await store.put_snapshot(ROOM, 1000, encode_snapshot(ROOM, good, events[999].chain))
+    # A snapshot with a valid digest, but recording another position's chain head.
+    other = RoomState.fold(events[:1200])
+    await store.put_snapshot(ROOM, 1200, encode_snapshot(ROOM, other, events[1198].chain))
+    restored = await restore(store, ROOM)
+    assert [bad.seq for bad in restored.invalid] == [1200]
+    assert "chain head" in restored.invalid[0].why
+    assert restored.snapshot == 1000
+    assert restored.chain_head == events[-1].chain
+    same_views(restored.state, RoomState.fold(events))
+
+
+async def test_a_room_loaded_from_a_snapshot_at_the_end_of_its_log_keeps_its_chain(
+    store: Store,
+) -> None:
+    events = await chained_room(store, 1000)
+    at = len(events)
+    await store.put_snapshot(
+        ROOM, at, encode_snapshot(ROOM, RoomState.fold(events), events[-1].chain)
+    )
+    registry, live, member, outbox = await loaded(store)
+    try:
+        assert live.chain_head == events[-1].chain  # nothing folded: taken from the snapshot
+        live.submit(member, "after", "item.edit", {"item_id": "a", "title": "After the load"})
+        await outbox.until(lambda f: f["type"] == "ack" and f["op"] == "after")
+    finally:
+        await registry.close()
+    verdict = await verify_room(store, ROOM)
+    assert verdict is not None
+    assert verdict.broken is None
+    assert verdict.events == at + 1

@@ -187,7 +187,8 @@ class LiveRoom:
         self._saving: set[asyncio.Task[None]] = set()
         # The hash of the last committed event (store/chain.py): new events
         # are chained after it just before they are appended.
-        self.chain_head: bytes = chain.genesis(record.log_id)
+        self._genesis = chain.genesis(record.log_id)
+        self.chain_head: bytes = self._genesis
         self.agreed_chain: bytes | None = None
         # Per role: the last welcome view made, and the view's seq then.
         self._wire: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -235,12 +236,9 @@ class LiveRoom:
             restored = await snapshots.restore(
                 store, room.id, room.rules, on_start=room._restoring, on_event=room._record
             )
+            if restored.chain_head is not None:
+                room.chain_head = restored.chain_head
             room._loaded(restored)
-            if restored.folded == 0 and room.state.seq > 0:
-                # Nothing folded after the snapshot: the chain's head is its last event's.
-                (last,) = await store.read_range(room.id, room.state.seq - 1, room.state.seq)
-                if last.chain is not None:
-                    room.chain_head = last.chain
         except BaseException:
             room.presence.stop()
             await store.unsubscribe(room.id, room._wake)
@@ -256,7 +254,7 @@ class LiveRoom:
 
     def _loaded(self, restored: snapshots.Restored) -> None:
         state = restored.state
-        self._base = snapshots.encode_snapshot(self.id, state)
+        self._base = snapshots.encode_snapshot(self.id, state, self._head())
         self._base_seq = state.seq
         if restored.folded >= snapshots.SNAPSHOT_EVERY or restored.invalid:
             self._save(self._base, state.seq)
@@ -438,9 +436,13 @@ class LiveRoom:
         """Every SNAPSHOT_EVERY events (committed ones only), encode and store a snapshot."""
         if self.state.seq - self._base_seq < snapshots.SNAPSHOT_EVERY:
             return
-        self._base = snapshots.encode_snapshot(self.id, self.state)
+        self._base = snapshots.encode_snapshot(self.id, self.state, self._head())
         self._base_seq = self.state.seq
         self._save(self._base, self._base_seq)
+
+    def _head(self) -> bytes | None:
+        """The chain head to record in a snapshot now (None for a log from before the chain)."""
+        return None if self.state.seq == 0 or self.chain_head == self._genesis else self.chain_head
 
     async def _commit(self, batch: list[_Command | _Access]) -> None:
         for attempt in range(MAX_RETRIES):

@@ -19,12 +19,15 @@ Promises:
   (after the batch that crosses the mark, so at most ``SNAPSHOT_EVERY`` plus
   one batch apart), and keeps all of them: any position of the history is
   at most that many events from a snapshot.
-* A snapshot whose digest, room or position does not match its content is
-  :class:`SnapshotInvalid`: it is logged and skipped, and the load falls back
-  to the next older snapshot, or to the whole log. A broken snapshot costs
-  time, never correctness. (The digest catches corruption and edits that do
-  not recompute it; binding snapshots to a hash chain over the log would
-  catch the rest.)
+* A snapshot whose digest, room or position does not match its content, or
+  whose recorded chain head (``store/chain.py``) is not the log's at its
+  position, is :class:`SnapshotInvalid`: it is logged and skipped, and the
+  load falls back to the next older snapshot, or to the whole log. A broken
+  snapshot costs time, never correctness. (The digest catches corruption
+  and edits that leave it as it was; the chain head ties a snapshot to the
+  log it was folded from. Someone who can write the store and recomputes
+  the digest of an edited state is not caught here: that takes folding the
+  log again, which ``valueroom verify`` and a replay do.)
 * Folding yields to the event loop every :data:`FOLD_YIELD` events, so a
   long fold never holds up other rooms' traffic for more than a few
   milliseconds at a time.
@@ -81,9 +84,14 @@ class SnapshotInvalid(Exception):
         self.why = why
 
 
-def encode_snapshot(room_id: str, state: RoomState) -> bytes:
-    """The stored form of ``state`` (which must hold committed events only)."""
-    content = encode({"room": room_id, "state": to_record(state)})
+def encode_snapshot(room_id: str, state: RoomState, head: bytes | None = None) -> bytes:
+    """The stored form of ``state`` (which must hold committed events only).
+
+    ``head`` is the room's chain hash at the snapshot's position (the chain
+    field of its last event, see :mod:`valueroom.store.chain`); a load checks
+    it against the log.
+    """
+    content = encode({"room": room_id, "chain": head, "state": to_record(state)})
     positions = {role: view.seq for role, view in state.views.items()}
     positions[PUBLIC_VIEW] = state.public.seq
     return encode(
@@ -127,6 +135,13 @@ def decode_snapshot(
     roles: Iterable[str] = ROLES,
 ) -> RoomState:
     """The state stored in ``body`` (``roles``' views); raises :class:`SnapshotInvalid` unless it checks out."""
+    return _decode(room_id, seq, body, rules, roles)[0]
+
+
+def _decode(
+    room_id: str, seq: int, body: bytes, rules: Rules | None, roles: Iterable[str]
+) -> tuple[RoomState, bytes | None]:
+    """The state and the chain head recorded in ``body``, checked against its digest."""
     envelope = _envelope(room_id, seq, body)
     content = envelope["content"]
     assert isinstance(content, bytes)
@@ -137,6 +152,9 @@ def decode_snapshot(
         if record["room"] != room_id:
             raise SnapshotInvalid(room_id, seq, "it belongs to another room")
         state = from_record(record["state"], rules, roles)
+        head = record.get("chain")
+        if head is not None and not isinstance(head, bytes):
+            raise SnapshotInvalid(room_id, seq, "its chain head is malformed")
     except SnapshotInvalid:
         raise
     except Exception as exc:
@@ -150,7 +168,7 @@ def decode_snapshot(
     for role, view in state.views.items():
         if positions.get(role) != view.seq:
             raise SnapshotInvalid(room_id, seq, "its positions do not match its content")
-    return state
+    return state, head
 
 
 @dataclass(slots=True)
@@ -161,6 +179,7 @@ class Restored:
     snapshot: int  # the log position of the snapshot it started from (0: none)
     folded: int  # events folded after the snapshot
     invalid: list[SnapshotInvalid]
+    chain_head: bytes | None = None  # the chain hash of the state's last event, if chained
 
 
 async def _latest_valid(
@@ -169,19 +188,37 @@ async def _latest_valid(
     rules: Rules | None,
     seqs: list[int],
     roles: Iterable[str] = ROLES,
-) -> tuple[RoomState | None, list[SnapshotInvalid]]:
-    """The newest snapshot among ``seqs`` that checks out (newest first), or None."""
+) -> tuple[RoomState | None, bytes | None, list[SnapshotInvalid]]:
+    """The newest snapshot among ``seqs`` that checks out (newest first), its chain head, or None.
+
+    Checking out: its digest, room and positions match its content, and the
+    chain head it recorded is the one the log holds at its position.
+    """
     invalid: list[SnapshotInvalid] = []
     for seq in reversed(seqs):
         body = await store.get_snapshot(room_id, seq)
         if body is None:
             continue
         try:
-            return decode_snapshot(room_id, seq, body, rules, roles), invalid
+            state, head = _decode(room_id, seq, body, rules, roles)
+            if seq > 0:
+                head = await _chain_at(store, room_id, seq, head)
+            return state, head, invalid
         except SnapshotInvalid as exc:
             log.warning("%s; falling back to an older one", exc)
             invalid.append(exc)
-    return None, invalid
+    return None, None, invalid
+
+
+async def _chain_at(store: Store, room_id: str, seq: int, recorded: bytes | None) -> bytes | None:
+    """The log's chain hash at ``seq``, which must be the snapshot's ``recorded`` one."""
+    found = await store.read_range(room_id, seq - 1, seq)
+    if not found:
+        raise SnapshotInvalid(room_id, seq, "it lies beyond the end of the log")
+    logged = found[0].chain
+    if recorded is not None and logged != recorded:
+        raise SnapshotInvalid(room_id, seq, "its chain head is not the log's at its position")
+    return logged
 
 
 async def fold_forward(
@@ -219,11 +256,12 @@ async def fold_forward(
 
 async def latest(
     store: Store, room_id: str, rules: Rules | None = None
-) -> tuple[RoomState, list[SnapshotInvalid]]:
-    """The newest valid snapshot's state (an empty state if there is none), and the invalid ones skipped."""
+) -> tuple[RoomState, bytes | None, list[SnapshotInvalid]]:
+    """The newest valid snapshot's state (an empty state if there is none), its chain
+    head, and the invalid ones skipped."""
     seqs = await store.snapshot_seqs(room_id)
-    state, invalid = await _latest_valid(store, room_id, rules, seqs)
-    return (RoomState(rules) if state is None else state), invalid
+    state, head, invalid = await _latest_valid(store, room_id, rules, seqs)
+    return (RoomState(rules) if state is None else state), head, invalid
 
 
 async def restore(
@@ -239,12 +277,19 @@ async def restore(
     ``on_start`` sees the state as the snapshot gave it, before anything is
     folded into it; ``on_event`` each event folded after that.
     """
-    state, invalid = await latest(store, room_id, rules)
+    state, head, invalid = await latest(store, room_id, rules)
     start = state.seq
     if on_start is not None:
         on_start(state)
-    folded = await fold_forward(store, room_id, state, on_event=on_event)
-    return Restored(state, start, folded, invalid)
+    last: list[bytes | None] = [head]
+
+    def folding(event: Event, numbers: dict[str, int]) -> None:
+        last[0] = event.chain
+        if on_event is not None:
+            on_event(event, numbers)
+
+    folded = await fold_forward(store, room_id, state, on_event=folding)
+    return Restored(state, start, folded, invalid, last[0])
 
 
 async def view_at(
@@ -278,7 +323,7 @@ async def view_at(
             hi = mid
     # Only this role's view is restored and folded (RoomState.apply, narrowed
     # to one role: the same filter, three fewer views to update).
-    state, _ = await _latest_valid(store, room_id, rules, seqs[:lo], (role,))
+    state, _, _ = await _latest_valid(store, room_id, rules, seqs[:lo], (role,))
     if state is None:
         state = RoomState(rules, (role,))
     view = state.view(role)
