@@ -38,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -292,6 +293,32 @@ async def restore(
     return Restored(state, start, folded, invalid, last[0])
 
 
+# Each stored snapshot's positions, per store, once read: a snapshot at a log
+# position always holds the same fold (the log is append-only), so they never
+# change. A wrong entry (a tampered snapshot) only picks which snapshot to
+# try; the one picked is checked in full. At most POSITIONS_CACHED per store.
+POSITIONS_CACHED = 100_000
+_positions: weakref.WeakKeyDictionary[Store, dict[tuple[str, int], dict[str, int]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _position(store: Store, room_id: str, seq: int, role: str) -> int | None:
+    """``role``'s number in the snapshot at ``seq`` (None if it cannot be read)."""
+    known = _positions.setdefault(store, {})
+    positions = known.get((room_id, seq))
+    if positions is None:
+        body = await store.get_snapshot(room_id, seq)
+        try:
+            positions = {} if body is None else snapshot_positions(room_id, seq, body)
+        except SnapshotInvalid:
+            positions = {}
+        if len(known) >= POSITIONS_CACHED:
+            known.clear()
+        known[(room_id, seq)] = positions
+    return positions.get(role)
+
+
 async def view_at(
     store: Store, room_id: str, role: str, position: int, rules: Rules | None = None
 ) -> View:
@@ -312,11 +339,7 @@ async def view_at(
     lo, hi = 0, len(seqs)
     while lo < hi:
         mid = (lo + hi) // 2
-        body = await store.get_snapshot(room_id, seqs[mid])
-        try:
-            at = None if body is None else snapshot_positions(room_id, seqs[mid], body)[role]
-        except (SnapshotInvalid, KeyError):
-            at = None
+        at = await _position(store, room_id, seqs[mid], role)
         if at is not None and at <= position:
             lo = mid + 1
         else:
