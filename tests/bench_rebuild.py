@@ -24,6 +24,8 @@ It measures, on SQLite (a file in a temporary directory) and on a
    while another client joins a room of M events that is not loaded yet
    (once with snapshots, once without any); the small room's ack latency
    (p50, p99, max) before and during the load.
+5. **stalled joiners**: the server's RSS before and after 30 joiners of a
+   room with a ~5 MB view join and then read nothing.
 """
 
 from __future__ import annotations
