@@ -48,9 +48,10 @@ of the event loop leave together at the end of it, as one batch message (an
 array of up to 64 frames) when there are several. While the peer does not
 read (the socket's buffer is full), frames wait in a bounded queue; past
 ``send_queue`` of them the connection is dropped (4408) and leaves its room.
-A resume's catch-up arrives as a stream (an iterator of frames) that takes
-one place in that queue and is pulled a batch at a time, only while the
-socket accepts more: what a connection holds is bounded by the queue, the
+A resume's catch-up and the parts of a large welcome arrive as a stream
+(an iterator of frames) that takes one place in that queue and is pulled a
+batch at a time, only while the socket accepts more; no batch exceeds the
+frame limit (64 KiB): what a connection holds is bounded by the queue, the
 socket's write buffer and one batch, however much it missed. A connection
 whose socket stays full for ``send_deadline`` seconds is dropped (4408).
 """
