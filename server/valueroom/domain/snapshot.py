@@ -38,58 +38,65 @@ from valueroom.domain.visibility import ROLES
 __all__ = ["FORMAT", "from_record", "to_record"]
 
 #: Bumped whenever the record's shape changes; an older snapshot is then ignored.
-FORMAT = 1
-
-_PLAIN = (RoomInfo, FigureRecord, Seal, Access, Note, Message, Item)
+FORMAT = 2
 
 
 def _plain(obj: Any) -> dict[str, Any]:
     return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
 
+# View fields that hold objects or tuple keys, converted one by one below; every
+# other field of a View is plain data (str, int, bool, None, lists and dicts of
+# them) and is stored as it is, so a field added to View later is carried
+# without touching this module (a field that is not plain fails to encode).
+_CONVERTED = {
+    "room",
+    "items",
+    "private",
+    "notes",
+    "threads",
+    "seals",
+    "seal_versions",
+    "access",
+    "ops",
+}
+
+
 def _view_record(view: View) -> dict[str, Any]:
-    return {
-        "role": view.role,
-        "seq": view.seq,
-        "room": None if view.room is None else _plain(view.room),
-        "items": [_plain(item) for item in view.items.values()],
-        "private": {key: _plain(record) for key, record in view.private.items()},
-        "phase": view.phase,
-        "proposals": dict(view.proposals),
-        "locked": view.locked,
-        "timer": view.timer,
-        "notes": [_plain(note) for note in view.notes.values()],
-        "caucus": dict(view.caucus),
-        "threads": {
-            party: [_plain(m) for m in messages] for party, messages in view.threads.items()
-        },
-        "seals": {
-            item_id: {party: _plain(seal) for party, seal in by_party.items()}
-            for item_id, by_party in view.seals.items()
-        },
-        "seal_versions": [[item, party, v] for (item, party), v in view.seal_versions.items()],
-        "access": {
-            item_id: [_plain(entry) for entry in entries]
-            for item_id, entries in view.access.items()
-        },
-        "ops": [[role, op, n] for (role, op), n in view.ops.items()],
-    }
+    record = {f.name: getattr(view, f.name) for f in fields(view) if f.name not in _CONVERTED}
+    record.update(
+        {
+            "room": None if view.room is None else _plain(view.room),
+            "items": [_plain(item) for item in view.items.values()],
+            "private": {key: _plain(record) for key, record in view.private.items()},
+            "notes": [_plain(note) for note in view.notes.values()],
+            "threads": {
+                party: [_plain(m) for m in messages] for party, messages in view.threads.items()
+            },
+            "seals": {
+                item_id: {party: _plain(seal) for party, seal in by_party.items()}
+                for item_id, by_party in view.seals.items()
+            },
+            "seal_versions": [[item, party, v] for (item, party), v in view.seal_versions.items()],
+            "access": {
+                item_id: [_plain(entry) for entry in entries]
+                for item_id, entries in view.access.items()
+            },
+            "ops": [[role, op, n] for (role, op), n in view.ops.items()],
+        }
+    )
+    return record
 
 
 def _view_from(record: dict[str, Any]) -> View:
     room = record["room"]
+    plain = {f.name: record[f.name] for f in fields(View) if f.name not in _CONVERTED}
     return View(
-        role=record["role"],
-        seq=record["seq"],
+        **plain,
         room=None if room is None else RoomInfo(**room),
         items={d["id"]: Item(**d) for d in record["items"]},
         private={key: FigureRecord(**d) for key, d in record["private"].items()},
-        phase=record["phase"],
-        proposals=dict(record["proposals"]),
-        locked=record["locked"],
-        timer=record["timer"],
         notes={d["id"]: Note(**d) for d in record["notes"]},
-        caucus=dict(record["caucus"]),
         threads={party: [Message(**m) for m in ms] for party, ms in record["threads"].items()},
         seals={
             item_id: {party: Seal(**d) for party, d in by_party.items()}
