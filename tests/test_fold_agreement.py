@@ -31,7 +31,13 @@ from valueroom.domain.commands.seal import record_access
 from valueroom.domain.errors import DomainError
 from valueroom.domain.method import catalog
 from valueroom.domain.permissions import allowed_for
-from valueroom.domain.state import KEPT_ACCESS, KEPT_MESSAGES, KEPT_REVISIONS, RoomState
+from valueroom.domain.state import (
+    KEPT_ACCESS,
+    KEPT_MESSAGES,
+    KEPT_PULSES,
+    KEPT_REVISIONS,
+    RoomState,
+)
 from valueroom.domain.visibility import ROLES, visible
 from valueroom.protocol import frames
 
@@ -374,6 +380,8 @@ def test_folds_agree_past_the_kept_histories_and_welcomes_stay_valid(tmp_path: P
     room.do(NEUTRAL, "caucus.open", party="buyer")
     for n in range(KEPT_MESSAGES + 3):
         room.do(BUYER, "caucus.post", party="buyer", text=f"message {n}")
+    for n in range(KEPT_PULSES + 3):
+        room.do(SELLER if n % 2 else BUYER, "trust.pulse", behaviour="listen_first")
     room.add("s", "Sealed")
     room.do(BUYER, "figures.set", item_id="s", value="50", cost="10")
     room.do(BUYER, "seal.share", item_id="s", party="buyer")
@@ -391,6 +399,7 @@ def test_folds_agree_past_the_kept_histories_and_welcomes_stay_valid(tmp_path: P
             assert view.threads["buyer"][0].text == "message 3"
             assert len(view.access["s"]) == KEPT_ACCESS
             assert view.access["s"][-1].member == f"Nora {KEPT_ACCESS + 2}"
+        assert len(view.pulses) == KEPT_PULSES
         welcome = {
             "type": "welcome",
             "log_id": "log1",

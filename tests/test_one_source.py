@@ -14,7 +14,13 @@ from valueroom.domain.commands.seal import ACCESS_WAYS
 from valueroom.domain.method import PHASE_IDS, PHASES, RELATIONSHIP_MODELS
 from valueroom.domain.money import MAX_UNITS
 from valueroom.domain.rules import Rules
-from valueroom.domain.state import EVENT_NAMES, KEPT_ACCESS, KEPT_MESSAGES, KEPT_REVISIONS
+from valueroom.domain.state import (
+    EVENT_NAMES,
+    KEPT_ACCESS,
+    KEPT_MESSAGES,
+    KEPT_PULSES,
+    KEPT_REVISIONS,
+)
 from valueroom.domain.visibility import PARTIES, ROLES
 from valueroom.protocol.schema import SCHEMA, rules
 
@@ -86,7 +92,11 @@ def test_kept_histories_equal_the_schema_limits_and_list_bounds() -> None:
     assert types["Item"]["fields"]["revisions"]["type"]["max"] == KEPT_REVISIONS
     assert types["Caucus"]["fields"]["messages"]["type"]["max"] == KEPT_MESSAGES
     assert types["View"]["fields"]["access"]["type"]["of"]["max"] == KEPT_ACCESS
+    assert limits["kept_pulses"] == KEPT_PULSES
+    assert types["Guide"]["fields"]["pulses"]["type"]["max"] == KEPT_PULSES
     assert Rules().max_item_records == rules().max_item_records == limits["max_item_records"]
+    guide = (REPO / "client" / "src" / "guide-model.js").read_text()
+    assert f"export const KEPT_PULSES = {KEPT_PULSES};" in guide
     # The browser's fold keeps the same (client/src/model.js).
     model = (REPO / "client" / "src" / "model.js").read_text()
     assert (

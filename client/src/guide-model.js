@@ -14,6 +14,9 @@
 
 export const CORE_QUESTIONS = ["valuable", "cooperation"];
 
+/** The trust pulses a view keeps, newest last (the schema's `kept_pulses`, as the server's fold). */
+export const KEPT_PULSES = 200;
+
 /** The 13 trust-building behaviours (Covey), in the article's order. */
 export const TRUST_BEHAVIOURS = [
   "straight_talk",
@@ -64,7 +67,7 @@ const APPLY = {
     guide.plan = { ...guide.plan, [d.item_id]: { ...entry, [d.party]: d.open } };
   },
   "trust.pulsed": (guide, d, event) => {
-    guide.pulses = [...guide.pulses, { party: d.party, behaviour: d.behaviour, at: event.at }];
+    guide.pulses = [...guide.pulses, { party: d.party, behaviour: d.behaviour, at: event.at }].slice(-KEPT_PULSES);
   },
 };
 

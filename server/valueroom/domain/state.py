@@ -50,6 +50,7 @@ __all__ = [
     "EVENT_NAMES",
     "KEPT_ACCESS",
     "KEPT_MESSAGES",
+    "KEPT_PULSES",
     "KEPT_REVISIONS",
     "OPS_KEPT",
     "PUBLIC_VIEW",
@@ -85,6 +86,8 @@ OPS_KEPT = 4096
 KEPT_REVISIONS = 100
 KEPT_MESSAGES = 500
 KEPT_ACCESS = 100
+#: The last 200 trust pulses of a room (the schema's ``kept_pulses``).
+KEPT_PULSES = 200
 
 
 @dataclass(slots=True)
@@ -693,6 +696,8 @@ def _plan_changed(view: View, event: Event) -> None:
 def _trust_pulsed(view: View, event: Event) -> None:
     d = event.data
     view.pulses.append({"party": d["party"], "behaviour": d["behaviour"], "at": event.at})
+    if len(view.pulses) > KEPT_PULSES:
+        del view.pulses[0]
 
 
 # -- the end: commitments, sign-off, agreement ----------------------------------------
