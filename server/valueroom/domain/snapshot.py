@@ -24,6 +24,7 @@ from typing import Any
 from valueroom.domain.rules import Rules
 from valueroom.domain.state import (
     Access,
+    Commitment,
     FigureRecord,
     Item,
     Message,
@@ -38,7 +39,7 @@ from valueroom.domain.visibility import ROLES
 __all__ = ["FORMAT", "from_record", "to_record"]
 
 #: Bumped whenever the record's shape changes; an older snapshot is then ignored.
-FORMAT = 2
+FORMAT = 3
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -59,6 +60,7 @@ _CONVERTED = {
     "seal_versions",
     "access",
     "ops",
+    "commitments",
 }
 
 
@@ -83,6 +85,7 @@ def _view_record(view: View) -> dict[str, Any]:
                 for item_id, entries in view.access.items()
             },
             "ops": [[role, op, n] for (role, op), n in view.ops.items()],
+            "commitments": [_plain(c) for c in view.commitments.values()],
         }
     )
     return record
@@ -107,6 +110,7 @@ def _view_from(record: dict[str, Any]) -> View:
             item_id: [Access(**d) for d in entries] for item_id, entries in record["access"].items()
         },
         ops={(role, op): n for role, op, n in record["ops"]},
+        commitments={d["id"]: Commitment(**d) for d in record["commitments"]},
     )
 
 

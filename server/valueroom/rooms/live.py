@@ -238,6 +238,7 @@ class LiveRoom:
             )
             if restored.chain_head is not None:
                 room.chain_head = restored.chain_head
+            room.agreed_chain = restored.agreed_chain
             room._loaded(restored)
         except BaseException:
             room.presence.stop()
@@ -254,7 +255,7 @@ class LiveRoom:
 
     def _loaded(self, restored: snapshots.Restored) -> None:
         state = restored.state
-        self._base = snapshots.encode_snapshot(self.id, state, self._head())
+        self._base = snapshots.encode_snapshot(self.id, state, self._head(), self.agreed_chain)
         self._base_seq = state.seq
         if restored.folded >= snapshots.SNAPSHOT_EVERY or restored.invalid:
             self._save(self._base, state.seq)
@@ -436,7 +437,7 @@ class LiveRoom:
         """Every SNAPSHOT_EVERY events (committed ones only), encode and store a snapshot."""
         if self.state.seq - self._base_seq < snapshots.SNAPSHOT_EVERY:
             return
-        self._base = snapshots.encode_snapshot(self.id, self.state, self._head())
+        self._base = snapshots.encode_snapshot(self.id, self.state, self._head(), self.agreed_chain)
         self._base_seq = self.state.seq
         self._save(self._base, self._base_seq)
 

@@ -85,14 +85,17 @@ class SnapshotInvalid(Exception):
         self.why = why
 
 
-def encode_snapshot(room_id: str, state: RoomState, head: bytes | None = None) -> bytes:
+def encode_snapshot(
+    room_id: str, state: RoomState, head: bytes | None = None, agreed: bytes | None = None
+) -> bytes:
     """The stored form of ``state`` (which must hold committed events only).
 
     ``head`` is the room's chain hash at the snapshot's position (the chain
     field of its last event, see :mod:`valueroom.store.chain`); a load checks
-    it against the log.
+    it against the log. ``agreed`` is the chain hash at the last agreement
+    (``deal.agreed``), shown on the deal sheet.
     """
-    content = encode({"room": room_id, "chain": head, "state": to_record(state)})
+    content = encode({"room": room_id, "chain": head, "agreed": agreed, "state": to_record(state)})
     positions = {role: view.seq for role, view in state.views.items()}
     positions[PUBLIC_VIEW] = state.public.seq
     return encode(
@@ -141,8 +144,8 @@ def decode_snapshot(
 
 def _decode(
     room_id: str, seq: int, body: bytes, rules: Rules | None, roles: Iterable[str]
-) -> tuple[RoomState, bytes | None]:
-    """The state and the chain head recorded in ``body``, checked against its digest."""
+) -> tuple[RoomState, bytes | None, bytes | None]:
+    """The state, chain head and agreement hash recorded in ``body``, checked against its digest."""
     envelope = _envelope(room_id, seq, body)
     content = envelope["content"]
     assert isinstance(content, bytes)
@@ -154,8 +157,9 @@ def _decode(
             raise SnapshotInvalid(room_id, seq, "it belongs to another room")
         state = from_record(record["state"], rules, roles)
         head = record.get("chain")
-        if head is not None and not isinstance(head, bytes):
-            raise SnapshotInvalid(room_id, seq, "its chain head is malformed")
+        agreed = record.get("agreed")
+        if not all(v is None or isinstance(v, bytes) for v in (head, agreed)):
+            raise SnapshotInvalid(room_id, seq, "its chain hashes are malformed")
     except SnapshotInvalid:
         raise
     except Exception as exc:
@@ -169,7 +173,7 @@ def _decode(
     for role, view in state.views.items():
         if positions.get(role) != view.seq:
             raise SnapshotInvalid(room_id, seq, "its positions do not match its content")
-    return state, head
+    return state, head, agreed
 
 
 @dataclass(slots=True)
@@ -181,6 +185,7 @@ class Restored:
     folded: int  # events folded after the snapshot
     invalid: list[SnapshotInvalid]
     chain_head: bytes | None = None  # the chain hash of the state's last event, if chained
+    agreed_chain: bytes | None = None  # the chain hash at the last ``deal.agreed``, if any
 
 
 async def _latest_valid(
@@ -189,7 +194,7 @@ async def _latest_valid(
     rules: Rules | None,
     seqs: list[int],
     roles: Iterable[str] = ROLES,
-) -> tuple[RoomState | None, bytes | None, list[SnapshotInvalid]]:
+) -> tuple[RoomState | None, tuple[bytes | None, bytes | None], list[SnapshotInvalid]]:
     """The newest snapshot among ``seqs`` that checks out (newest first), its chain head, or None.
 
     Checking out: its digest, room and positions match its content, and the
@@ -201,14 +206,14 @@ async def _latest_valid(
         if body is None:
             continue
         try:
-            state, head = _decode(room_id, seq, body, rules, roles)
+            state, head, agreed = _decode(room_id, seq, body, rules, roles)
             if seq > 0:
                 head = await _chain_at(store, room_id, seq, head)
-            return state, head, invalid
+            return state, (head, agreed), invalid
         except SnapshotInvalid as exc:
             log.warning("%s; falling back to an older one", exc)
             invalid.append(exc)
-    return None, None, invalid
+    return None, (None, None), invalid
 
 
 async def _chain_at(store: Store, room_id: str, seq: int, recorded: bytes | None) -> bytes | None:
@@ -257,12 +262,12 @@ async def fold_forward(
 
 async def latest(
     store: Store, room_id: str, rules: Rules | None = None
-) -> tuple[RoomState, bytes | None, list[SnapshotInvalid]]:
+) -> tuple[RoomState, tuple[bytes | None, bytes | None], list[SnapshotInvalid]]:
     """The newest valid snapshot's state (an empty state if there is none), its chain
     head, and the invalid ones skipped."""
     seqs = await store.snapshot_seqs(room_id)
-    state, head, invalid = await _latest_valid(store, room_id, rules, seqs)
-    return (RoomState(rules) if state is None else state), head, invalid
+    state, hashes, invalid = await _latest_valid(store, room_id, rules, seqs)
+    return (RoomState(rules) if state is None else state), hashes, invalid
 
 
 async def restore(
@@ -278,19 +283,21 @@ async def restore(
     ``on_start`` sees the state as the snapshot gave it, before anything is
     folded into it; ``on_event`` each event folded after that.
     """
-    state, head, invalid = await latest(store, room_id, rules)
+    state, (head, agreed), invalid = await latest(store, room_id, rules)
     start = state.seq
     if on_start is not None:
         on_start(state)
-    last: list[bytes | None] = [head]
+    last: list[bytes | None] = [head, agreed]
 
     def folding(event: Event, numbers: dict[str, int]) -> None:
         last[0] = event.chain
+        if event.name == "deal.agreed":
+            last[1] = event.chain
         if on_event is not None:
             on_event(event, numbers)
 
     folded = await fold_forward(store, room_id, state, on_event=folding)
-    return Restored(state, start, folded, invalid, last[0])
+    return Restored(state, start, folded, invalid, last[0], last[1])
 
 
 # Each stored snapshot's positions, per store, once read: a snapshot at a log
