@@ -92,5 +92,7 @@ async def schema(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    registry: Registry = request.app.state.registry
-    return JSONResponse({"ok": True, "rooms_loaded": len(registry.rooms)})
+    """Healthy or not, and nothing else: no counts that would tell a stranger how busy we are."""
+    registry: Registry | None = getattr(request.app.state, "registry", None)
+    ok = registry is not None and await registry.store.healthy()
+    return JSONResponse({"ok": ok}, status_code=200 if ok else 503)

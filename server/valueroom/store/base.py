@@ -93,6 +93,10 @@ class Store(ABC):
     @abstractmethod
     async def room(self, room_id: str) -> RoomRecord | None: ...
 
+    async def healthy(self) -> bool:
+        """Whether the store answers now (for ``/api/health``); never raises."""
+        return True
+
     @abstractmethod
     async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
         """Append ``events`` (seq expected+1, expected+2, ...) if the log ends at ``expected``."""

@@ -336,6 +336,14 @@ class RedisStore(Store):
         if not created:
             raise StoreError(f"room {room_id} already exists")
 
+    async def healthy(self) -> bool:
+        try:
+            async with asyncio.timeout(self.subscribe_timeout):
+                await self._client().ping()
+        except (RedisError, StoreError, TimeoutError, OSError):
+            return False
+        return True
+
     async def room(self, room_id: str) -> RoomRecord | None:
         with _translated(f"reading room {room_id}"):
             raw = await self._client().hgetall(_room_key(room_id))

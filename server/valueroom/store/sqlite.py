@@ -149,6 +149,13 @@ class SQLiteStore(Store):
             raise StoreError(f"room {record.room_id} already exists") from exc
         self._wake(record.room_id, first[-1].seq if first else 0)
 
+    async def healthy(self) -> bool:
+        try:
+            await self._run(lambda db: db.execute("SELECT 1").fetchone())
+        except Exception:
+            return False
+        return True
+
     async def room(self, room_id: str) -> RoomRecord | None:
         def read(db: sqlite3.Connection) -> tuple[str, int, bytes] | None:
             row: tuple[str, int, bytes] | None = db.execute(
