@@ -52,6 +52,7 @@ export const en = {
   "create.again.question": "You already created “{title}” on this page. Create another room?",
   "create.again.yes": "Create another room",
   "create.again.no": "Cancel",
+  "create.error.rate_limited": "Too many rooms were created from your network lately. Try again later.",
 
   "invites.heading": "Invite links",
   "invites.lead": "Each link lets its holder in with that role. Share it only with that party's team.",
@@ -114,6 +115,8 @@ export const en = {
   "error.busy": "The room is very busy; try again.",
   "error.internal_error": "Something went wrong on the server; nothing was changed.",
   "error.invalid_history": "That part of the history cannot be shown.",
+  "error.rate_limited": "Too many changes at once; slow down a little.",
+  "error.room_full": "This room has as many participants as allowed.",
 
   "reason.figure.empty": "{field}: enter an amount.",
   "reason.figure.not_a_number": "{field}: enter a plain number, such as 120000 or 1234.56.",
@@ -135,6 +138,9 @@ export const en = {
   "reason.schema.too_long": "{field} is too long: at most {max} characters.",
   "reason.schema.too_short": "{field} is too short.",
   "reason.schema.bad_characters": "{field} contains characters that are not allowed.",
+  "reason.rate.limited": "Too many changes at once; this one was not applied. Try again in a moment.",
+  "reason.join.room_full": "This room is full: at most {max} people can be connected at once.",
+  "reason.join.link_full": "This invite link is in use by as many people as allowed ({max}).",
 
   "field.value": "Value",
   "field.cost": "Cost",

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from valueroom import logs
 from valueroom.config import Settings
 from valueroom.edge import http
+from valueroom.edge.limits import RateTable
 from valueroom.edge.ws import Edge
 from valueroom.protocol.schema import rules
 from valueroom.rooms.registry import Registry
@@ -99,9 +100,16 @@ def create_app(settings: Settings | None = None) -> ValueroomApp:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = open_store(settings.store_url)
         await store.open()
-        registry = Registry(store, idle_seconds=settings.idle_seconds, rules=rules())
+        registry = Registry(
+            store,
+            idle_seconds=settings.idle_seconds,
+            rules=rules(),
+            members_per_room=settings.members_per_room,
+            members_per_link=settings.members_per_link,
+        )
         app.state.registry = edge.registry = registry
         app.state.settings = settings
+        app.state.creations = RateTable(settings.rooms_per_hour)
         try:
             yield
         finally:

@@ -17,6 +17,8 @@ Close codes (besides the standard ones, e.g. 1009 for a frame over the
 4400  no ``join`` frame within the join timeout
 4401  the invite token is not valid (after a ``bad_token`` error)
 4408  the connection could not keep up; reconnect and resume
+4409  the room, or its role's link, has as many members as allowed (after a
+      ``room_full`` error)
 1011  the store could not open the room (after an ``unavailable`` error),
       or the room's writer failed (the room is reloaded on the next join)
 1012  the server is shutting down
@@ -42,6 +44,15 @@ Keepalive: every ``ping_interval`` (20 s) one timer pings every open
 connection; one that sent nothing since the previous round, not even a pong,
 is dropped and leaves its room, so a peer that vanished without closing does
 not stay present for good.
+
+Limits (see :mod:`valueroom.edge.limits`): every connection holds a slot
+of the edge's :class:`~valueroom.edge.limits.Gate` from its TCP accept to
+its close, counted as unjoined until its join succeeds. A joined member may
+send ``--commands-per-second`` frames a second (bursts of twice that); a
+frame beyond gets a typed ``rate_limited`` error (its op echoed, nothing
+changed) and the connection is not read again until the next frame would be
+allowed, so a flooding member costs the process little and other rooms
+nothing.
 
 Sending never blocks the room: frames queued for a connection during one turn
 of the event loop leave together at the end of it, as one batch message (an
@@ -71,6 +82,7 @@ from websockets.server import ServerProtocol
 from valueroom import logs
 from valueroom.config import Settings
 from valueroom.domain.errors import DomainError
+from valueroom.edge.limits import Bucket, Gate, GatedHttp, descriptor_budget
 from valueroom.protocol import frames
 from valueroom.protocol.codec import MAX_BATCH, FrameDecodeError, decode, encode_batch
 from valueroom.protocol.schema import (
@@ -80,12 +92,13 @@ from valueroom.protocol.schema import (
     limit,
 )
 from valueroom.rooms import history, invites
-from valueroom.rooms.live import LiveRoom, Member, RoomClosed
+from valueroom.rooms.live import LiveRoom, Member, RoomClosed, RoomFull
 from valueroom.rooms.registry import Registry
 from valueroom.store.base import StoreError
 
 __all__ = [
     "CLOSE_BAD_TOKEN",
+    "CLOSE_FULL",
     "CLOSE_NO_JOIN",
     "CLOSE_TOO_SLOW",
     "CLOSE_UNAVAILABLE",
@@ -100,6 +113,7 @@ _protocol_log.setLevel(logging.WARNING)
 CLOSE_NO_JOIN = 4400
 CLOSE_BAD_TOKEN = 4401
 CLOSE_TOO_SLOW = 4408
+CLOSE_FULL = 4409
 CLOSE_UNAVAILABLE = 1011
 CLOSE_RESTART = 1012
 # How long a closing handshake may take before the TCP connection is dropped,
@@ -127,6 +141,26 @@ class Edge:
         # Open connections, for the keepalive round (one timer for all of them).
         self._open: set[RoomSocket] = set()
         self._keepalive: asyncio.TimerHandle | None = None
+        budget = settings.max_connections or descriptor_budget(settings.descriptor_reserve)
+        self.gate = Gate(
+            budget=budget,
+            per_address=settings.max_per_address,
+            unjoined=settings.max_unjoined,
+            unjoined_per_address=settings.max_unjoined_per_address,
+        )
+        self.gate.on_refuse = self._refused
+        # Frames refused as over a member's rate, for the operator.
+        self.rate_limited = 0
+
+    def http_protocol(self, **kwargs: Any) -> GatedHttp:
+        """Make the HTTP protocol of one accepted connection (uvicorn's ``http`` class)."""
+        return GatedHttp(self.gate, self.settings.header_timeout, **kwargs)
+
+    def _refused(self, reason: str) -> None:
+        log.info(
+            "refused a connection: %s",
+            "server full" if reason == "full" else "address has too many",
+        )
 
     def protocol(self, *, server_state: Any = None, **_: Any) -> RoomSocket:
         """Make the protocol of one upgraded connection (uvicorn's ``ws`` class).
@@ -202,6 +236,8 @@ class RoomSocket(asyncio.Protocol):
         self._history: asyncio.Task[None] | None = None
         self._export_credit = float(EXPORT_BURST)
         self._export_at = 0.0
+        self._bucket: Bucket | None = None  # a joined member's frame rate
+        self._throttled = False  # not read until the bucket has a token again
 
     # -- asyncio callbacks ------------------------------------------------------
 
@@ -243,6 +279,8 @@ class RoomSocket(asyncio.Protocol):
         for timer in (self._join_timer, self._close_timer):
             if timer is not None:
                 timer.cancel()
+        if self.transport is not None:
+            self.edge.gate.release(self.transport)
         # A join under way is not cancelled (it could be cancelled just after
         # the room admitted the member): it finishes, sees the peer gone, and
         # leaves again.
@@ -365,6 +403,8 @@ class RoomSocket(asyncio.Protocol):
             else:
                 self.error("not_joined", "send a join frame first", op)
             return
+        if not self._allowed(op if kind == "cmd" else None):
+            return
         handler = _JOINED_HANDLERS.get(kind)
         if handler is None:  # a frame type the schema has and this edge does not
             log.error("no handler for %r frames", kind)
@@ -456,6 +496,33 @@ class RoomSocket(asyncio.Protocol):
     def error(self, code: str, message: str, op: object = None) -> None:
         self.push(frames.error(op, code, message))
 
+    def _allowed(self, op: object) -> bool:
+        """Spend one of the member's frame tokens; refuse the frame (rate_limited) if none is left."""
+        bucket = self._bucket
+        if bucket is None or bucket.take():
+            return True
+        wait = bucket.wait()
+        self.edge.rate_limited += 1
+        self.push(
+            frames.error(
+                op,
+                "rate_limited",
+                "too many frames; slow down",
+                reason="rate.limited",
+                params={"retry_ms": str(max(1, round(wait * 1000)))},
+            )
+        )
+        if not self._throttled and self.transport is not None:
+            self._throttled = True
+            self.transport.pause_reading()
+            asyncio.get_running_loop().call_later(wait, self._unthrottle)
+        return False
+
+    def _unthrottle(self) -> None:
+        self._throttled = False
+        if self.transport is not None and self._joining is None:
+            self.transport.resume_reading()
+
     # -- the join -----------------------------------------------------------------
 
     def _start_join(self, frame: dict[str, Any]) -> None:
@@ -483,7 +550,7 @@ class RoomSocket(asyncio.Protocol):
         while self._held and not self._closing:
             self._frame(self._held.popleft())
         self._write_out()
-        if self.transport is not None:
+        if self.transport is not None and not self._throttled:
             # Also after a failed join: the peer's answer to our close frame must be read.
             self.transport.resume_reading()
 
@@ -501,6 +568,19 @@ class RoomSocket(asyncio.Protocol):
             member = Member(invites.new_id(9), role, frame["name"], self)
             logs.bind(room=record.room_id, member=member.id)
             room = await registry.join(record, member, frame.get("resume"))
+        except RoomFull as full:
+            log.info("join refused: %s", full.reason)
+            self.push(
+                frames.error(
+                    None,
+                    "room_full",
+                    "this room has as many members as allowed",
+                    reason=full.reason,
+                    params={"max": str(full.limit)},
+                )
+            )
+            self.close(CLOSE_FULL, "full")
+            return
         except (StoreError, RoomClosed) as exc:
             log.error("join failed, answered unavailable: %s", exc)
             self.error("unavailable", "the room cannot be opened right now; try again")
@@ -510,6 +590,9 @@ class RoomSocket(asyncio.Protocol):
             room.leave(member)  # admitted just as the peer left
             return
         self.room, self.member = room, member
+        self.edge.gate.joined(self.transport)
+        rate = self.edge.settings.commands_per_second
+        self._bucket = Bucket(rate, 2 * rate)
 
     def _leave(self) -> None:
         room, member = self.room, self.member

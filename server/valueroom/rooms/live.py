@@ -55,7 +55,7 @@ from valueroom.rooms.presence import SharedPresence
 from valueroom.store import chain
 from valueroom.store.base import Conflict, RoomRecord, Store, StoreError
 
-__all__ = ["LiveRoom", "Member", "Outbox", "RoomClosed"]
+__all__ = ["LiveRoom", "Member", "Outbox", "RoomClosed", "RoomFull"]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,15 @@ RETRY_PAUSE_CAP = 0.05
 
 class RoomClosed(Exception):
     """The room was unloaded while a caller was using it; look it up again."""
+
+
+class RoomFull(Exception):
+    """The room (``join.room_full``) or its role's link (``join.link_full``) is at its limit."""
+
+    def __init__(self, reason: str, limit: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.limit = limit
 
 
 class Outbox(Protocol):
@@ -137,8 +146,12 @@ class LiveRoom:
         process_id: str = "",
         rules: Rules | None = None,
         clock: Callable[[], int] = now_ms,
+        members_per_room: int = 1000,
+        members_per_link: int = 1000,
     ) -> None:
         self.id = record.room_id
+        self.members_per_room = members_per_room
+        self.members_per_link = members_per_link
         self.record = record
         self.store = store
         self.rules = rules or Rules()
@@ -184,9 +197,19 @@ class LiveRoom:
         on_idle: Callable[[LiveRoom], None],
         process_id: str = "",
         rules: Rules | None = None,
+        members_per_room: int = 1000,
+        members_per_link: int = 1000,
     ) -> LiveRoom:
         """Subscribe first, then read the log, so no append can fall in between."""
-        room = cls(record, store, on_idle=on_idle, process_id=process_id, rules=rules)
+        room = cls(
+            record,
+            store,
+            on_idle=on_idle,
+            process_id=process_id,
+            rules=rules,
+            members_per_room=members_per_room,
+            members_per_link=members_per_link,
+        )
         await store.subscribe(room.id, room._wake)
         room.presence.start()
         try:
@@ -224,9 +247,21 @@ class LiveRoom:
     # -- called by connections ---------------------------------------------
 
     async def join(self, member: Member, resume: dict[str, Any] | None) -> None:
-        """Admit ``member`` at the next batch boundary; its welcome is then queued."""
+        """Admit ``member`` at the next batch boundary; its welcome is then queued.
+
+        Raises :class:`RoomFull` at once when the room already has
+        ``members_per_room`` members (here, joining, or on other processes),
+        or its role ``members_per_link``.
+        """
         if self.closed:
             raise RoomClosed(self.id)
+        roles = [m.role for m in self.members.values()]
+        roles += [j.member.role for j in self._joins]
+        roles += [m["role"] for m in self.presence.remote_members()]
+        if len(roles) >= self.members_per_room:
+            raise RoomFull(reason="join.room_full", limit=self.members_per_room)
+        if roles.count(member.role) >= self.members_per_link:
+            raise RoomFull(reason="join.link_full", limit=self.members_per_link)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._joins.append(_Join(member, resume, done))
         self._signal.set()

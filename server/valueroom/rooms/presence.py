@@ -74,6 +74,11 @@ class SharedPresence:
                 everyone.extend(members)
         return everyone
 
+    def remote_members(self) -> list[dict[str, Any]]:
+        """The members other live processes last announced."""
+        now = self._clock()
+        return [m for expires, members in self._remote.values() if expires > now for m in members]
+
     def frame(self) -> bytes:
         return frames.presence(self.members())
 

@@ -40,9 +40,17 @@ class CreatedRoom:
 
 class Registry:
     def __init__(
-        self, store: Store, *, idle_seconds: float = 30.0, rules: Rules | None = None
+        self,
+        store: Store,
+        *,
+        idle_seconds: float = 30.0,
+        rules: Rules | None = None,
+        members_per_room: int = 1000,
+        members_per_link: int = 1000,
     ) -> None:
         self.store = store
+        self.members_per_room = members_per_room
+        self.members_per_link = members_per_link
         self.idle_seconds = idle_seconds
         self.rules = rules or Rules()
         self.rooms: dict[str, LiveRoom] = {}
@@ -159,6 +167,8 @@ class Registry:
                 on_idle=self._idle,
                 process_id=self.process_id,
                 rules=self.rules,
+                members_per_room=self.members_per_room,
+                members_per_link=self.members_per_link,
             )
             self.rooms[record.room_id] = room
             log.info("room loaded: %d events", room.state.seq)
