@@ -333,6 +333,9 @@ class Collect:
     def push(self, frame: bytes) -> None:
         self.frames.append(frame)
 
+    def push_latest(self, frame: bytes) -> None:
+        self.frames.append(frame)
+
     def close(self, code: int, reason: str) -> None:
         self.frames.append(b"closed")
 

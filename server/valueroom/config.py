@@ -70,9 +70,11 @@ class Settings:
     # raised at start-up where allowed, less ``descriptor_reserve``).
     max_connections: int = 0
     descriptor_reserve: int = 64
-    max_per_address: int = 64
-    max_unjoined: int = 256
-    max_unjoined_per_address: int = 16
+    # A browser opens several HTTP connections per page (kept alive for a few
+    # seconds), and an office shares one address: the defaults leave room.
+    max_per_address: int = 256
+    max_unjoined: int = 1024
+    max_unjoined_per_address: int = 64
     rooms_per_hour: int = 30
     commands_per_second: float = 20.0
     members_per_room: int = 100

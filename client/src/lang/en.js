@@ -94,6 +94,8 @@ export const en = {
   "conn.offline": "Offline",
   "conn.invalid": "Invalid invite link",
   "conn.pending": ({ count }) => plural(count, "{count} pending edit", "{count} pending edits"),
+  "conn.retrying": ({ count }) => plural(count, "{count} not saved yet, trying again", "{count} not saved yet, trying again"),
+  "conn.discard": "Discard unsaved edits",
 
   "toast.close": "Close",
   "toast.close.icon": "×",

@@ -96,6 +96,8 @@ export const nl = {
   "conn.offline": "Offline",
   "conn.invalid": "Ongeldige uitnodigingslink",
   "conn.pending": ({ count }) => plural(count, "{count} wijziging wacht", "{count} wijzigingen wachten"),
+  "conn.retrying": ({ count }) => plural(count, "{count} nog niet opgeslagen, opnieuw proberen", "{count} nog niet opgeslagen, opnieuw proberen"),
+  "conn.discard": "Niet-opgeslagen wijzigingen weggooien",
 
   "toast.close": "Sluiten",
   "toast.close.icon": "×",

@@ -13,12 +13,19 @@ export class RoomHeader {
     this.role = h("span", { class: "role-badge", testid: "my-role" });
     this.presence = h("ul", { class: "presence", testid: "presence" });
     this.badge = h("span", { class: "conn", testid: "conn-state", attrs: { role: "status" } });
+    // Edits the server refused for a passing reason wait here for a retry; the user may give them up.
+    this.discard = tr(
+      h("button", { type: "button", class: "btn btn-ghost btn-small", testid: "discard-unsaved", on: { click: () => session.discardUnsaved() } }),
+      "conn.discard",
+    );
+    this.discard.hidden = true;
     this.el = h(
       "div",
       { class: "room-header" },
       h("div", { class: "room-heading" }, this.title, h("div", { class: "room-me" }, this.role, this.me)),
       h("div", { class: "room-presence" }, tr(h("span", { class: "presence-label" }), "presence.label"), this.presence),
       this.badge,
+      this.discard,
     );
     this.membersKey = null;
   }
@@ -72,7 +79,10 @@ export class RoomHeader {
     const { state, attempt } = this.session.conn;
     const pending = this.session.pending.size;
     let text = t(`conn.${state}`, { attempt });
+    const unsaved = this.session.unsaved;
     if (pending > 0) text += ` · ${t("conn.pending", { count: pending })}`;
+    if (unsaved > 0) text += ` · ${t("conn.retrying", { count: unsaved })}`;
+    this.discard.hidden = unsaved === 0;
     setText(this.badge, text);
     setData(this.badge, "state", state);
     setData(this.badge, "pending", pending);

@@ -330,9 +330,11 @@ class View:
     unsigned: dict[str, Any] | None = None
     # Once both parties signed one hash: {"hash", "sheet", "at"}; the room is closed.
     agreement: dict[str, Any] | None = None
-    # (actor role, client op id) -> this view's number of the op's last event;
-    # makes a re-sent command idempotent across reconnects, restarts and processes.
-    ops: dict[tuple[str, str], int] = field(default_factory=dict)
+    # (actor role, actor name, client op id) -> this view's number of the op's
+    # last event; makes a re-sent command idempotent across reconnects, restarts
+    # and processes. The name is part of the key: teammates on one link are
+    # different senders, and one's op id never swallows another's command.
+    ops: dict[tuple[str, str, str], int] = field(default_factory=dict)
     # The method's guidance: this party's own answers to the two core
     # questions (its own view only), who is ready to share them, both sides'
     # answers once both were, the transparency plan per item (party -> intends
@@ -756,7 +758,7 @@ def apply(view: View, event: Event) -> View:
     _APPLY[event.name](view, event)
     view.seq += 1
     if event.op is not None and event.actor is not None:
-        view.ops[(event.actor.role, event.op)] = view.seq
+        view.ops[(event.actor.role, event.actor.name, event.op)] = view.seq
     return view
 
 

@@ -222,7 +222,10 @@ class RoomSocket(asyncio.Protocol):
         self.member: Member | None = None
         self._fragments: list[bytes] | None = None
         self._binary = True
+        # Frames waiting to leave. An empty entry stands for ``_latest``, the
+        # newest presence frame, so a queued one is replaced, never repeated.
         self._queue: deque[bytes] = deque()
+        self._latest: bytes | None = None
         self._queued = False  # waiting for the edge's flush
         self._writable = True
         self._close: tuple[int, str] | None = None  # a close to send once the queue is out
@@ -275,7 +278,7 @@ class RoomSocket(asyncio.Protocol):
 
     def _lost(self) -> None:
         self._closing = True
-        self._queue.clear()
+        self._drop_queue()
         for timer in (self._join_timer, self._close_timer):
             if timer is not None:
                 timer.cancel()
@@ -613,6 +616,15 @@ class RoomSocket(asyncio.Protocol):
         if self._writable:
             self._schedule()
 
+    def push_latest(self, frame: bytes) -> None:
+        """Queue ``frame``, replacing the previous one pushed this way if it is still queued."""
+        if self._latest is not None:
+            self._latest = frame
+            return
+        self.push(_LATEST)
+        if self._queue and self._queue[-1] is _LATEST:
+            self._latest = frame
+
     def close(self, code: int, reason: str) -> None:
         """Send what is queued, then a close frame with ``code``."""
         if self._closing or self._close is not None:
@@ -638,22 +650,32 @@ class RoomSocket(asyncio.Protocol):
         try:
             while queue:
                 if len(queue) == 1:
-                    ws.send_binary(queue.popleft())
+                    ws.send_binary(self._next())
                 else:
                     count = min(len(queue), MAX_BATCH)
-                    ws.send_binary(encode_batch([queue.popleft() for _ in range(count)]))
+                    ws.send_binary(encode_batch([self._next() for _ in range(count)]))
             if self._close is not None:
                 code, reason = self._close
                 self._closing = True
                 ws.send_close(code, reason)
         except InvalidState:
-            queue.clear()  # the closing handshake has begun: nothing more is sent
+            self._drop_queue()  # the closing handshake has begun: nothing more is sent
         self._write_out()
+
+    def _drop_queue(self) -> None:
+        self._queue.clear()
+        self._latest = None
+
+    def _next(self) -> bytes:
+        frame = self._queue.popleft()
+        if frame is _LATEST:
+            frame, self._latest = self._latest or b"", None
+        return frame
 
     def _overflow(self) -> None:
         """The peer fell too far behind: leave the room now, tell it if it ever reads again."""
         log.warning("dropping a connection that fell %d frames behind", len(self._queue))
-        self._queue.clear()
+        self._drop_queue()
         self._closing = True
         self._leave()
         with contextlib.suppress(InvalidState):
@@ -688,13 +710,16 @@ class RoomSocket(asyncio.Protocol):
     def shutdown(self) -> None:
         """The server is stopping: say so to the peer and close."""
         if self.ws.state is State.OPEN:
-            self._queue.clear()
+            self._drop_queue()
             self._closing = True
             self.ws.send_close(CLOSE_RESTART, "server restart")
             self._write_out(stalled=True)
         elif self.transport is not None:
             self.transport.close()
 
+
+# The queue entry that stands for the newest presence frame (see RoomSocket.push_latest).
+_LATEST = b"\x00latest presence"
 
 _JOINED_HANDLERS: dict[str, Callable[[RoomSocket, LiveRoom, Member, dict[str, Any]], None]] = {
     "cmd": RoomSocket._on_cmd,

@@ -20,6 +20,12 @@ Ordering and durability promises:
   role only when its content changed for that role.
 * Sending never blocks the room: each member has a bounded queue; a member
   whose queue overflows is disconnected (it resumes on reconnect).
+* Presence is coalesced: however often members come, go or move their focus,
+  a room sends its presence frame at most every ``PRESENCE_INTERVAL``
+  seconds (the first change after a quiet spell at once), and a presence
+  frame still waiting in a member's queue is replaced by the newer one
+  (``Outbox.push_latest``). No member's behaviour can fill another's queue
+  with presence.
 * Data-room access log: whenever a neutral's connection is handed a party's
   figures under seal (the live event, its welcome snapshot, a resume), the
   room appends a ``seal.accessed`` event for that party and the neutral in
@@ -60,6 +66,7 @@ __all__ = ["LiveRoom", "Member", "Outbox", "RoomClosed", "RoomFull"]
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 512
+PRESENCE_INTERVAL = 0.1
 # Conditional appends that lose to another process are retried after a
 # randomised, growing pause (capped), so two busy processes cannot starve
 # one of them; past this many losses the commands get a ``busy`` error.
@@ -84,6 +91,9 @@ class Outbox(Protocol):
     """Where a member's frames go. ``push`` never blocks and never raises."""
 
     def push(self, frame: bytes) -> None: ...
+
+    def push_latest(self, frame: bytes) -> None:
+        """Queue ``frame`` in place of the previous ``push_latest`` frame if that has not left yet."""
 
     def close(self, code: int, reason: str) -> None: ...
 
@@ -178,6 +188,8 @@ class LiveRoom:
         self._on_idle = on_idle
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
+        self._presence_timer: asyncio.TimerHandle | None = None
+        self._presence_sent = -PRESENCE_INTERVAL
         self.presence = SharedPresence(
             self.id,
             process_id,
@@ -235,7 +247,7 @@ class LiveRoom:
             if not join.done.done():
                 join.done.set_exception(RoomClosed(self.id))
         self._joins.clear()
-        self.presence.stop()
+        self._stop_presence()
         if self.presence.shared:
             await self.presence.publish(leaving=True)
         await self.store.unsubscribe(self.id, self._wake)
@@ -430,7 +442,7 @@ class LiveRoom:
                 decided.append((event, self.state.apply(event)))
                 continue
             view = self.state.view(member.role)
-            done = view.ops.get((member.role, command.op))
+            done = view.ops.get((member.role, member.name, command.op))
             if done is not None:
                 replies.append((member, frames.ack(command.op, done)))
                 continue
@@ -475,6 +487,9 @@ class LiveRoom:
 
     def _fail(self) -> None:
         self.closed = True
+        if self._presence_timer is not None:
+            self._presence_timer.cancel()
+            self._presence_timer = None
         for member in list(self.members.values()):
             member.outbox.close(1011, "room failed")
         self.members.clear()
@@ -563,11 +578,27 @@ class LiveRoom:
         self._presence_changed()
 
     def _presence_changed(self) -> None:
+        """Send presence soon: at once after a quiet spell, else when the interval is up."""
+        if self._presence_timer is not None or self.closed:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, self._presence_sent + PRESENCE_INTERVAL - loop.time())
+        self._presence_timer = loop.call_later(delay, self._send_presence)
+
+    def _send_presence(self) -> None:
+        self._presence_timer = None
+        self._presence_sent = asyncio.get_running_loop().time()
         frame = self.presence.frame()
         for member in list(self.members.values()):
-            member.outbox.push(frame)
+            member.outbox.push_latest(frame)
         if self.presence.due:
             self._signal.set()
+
+    def _stop_presence(self) -> None:
+        if self._presence_timer is not None:
+            self._presence_timer.cancel()
+            self._presence_timer = None
+        self.presence.stop()
 
     def _split_frame(self, role: str) -> bytes:
         """The split frame for ``role`` now; remembered as the last one that role received."""
