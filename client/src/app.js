@@ -58,6 +58,12 @@ async function main() {
     token,
     name,
     onInvalid: () => remembered.forgetToken(roomId),
+    // Asked by the user: this device keeps no way back into the room.
+    onForget: () => {
+      session.connection.drop({ hold: true });
+      remembered.forgetToken(roomId);
+      location.assign("/");
+    },
   });
   installDebugHooks(session);
   // Once welcomed, the landing page can list this room with the role and link it was joined by.

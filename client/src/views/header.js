@@ -5,8 +5,11 @@ import { h, setData, setText } from "../dom.js";
 import { t, tr } from "../i18n.js";
 
 export class RoomHeader {
-  /** @param {import("../session.js").Session} session */
-  constructor(session) {
+  /**
+   * @param {import("../session.js").Session} session
+   * @param {() => void} [onForget] forget this room's invite on this device and leave
+   */
+  constructor(session, onForget) {
     this.session = session;
     this.title = h("h1", { class: "room-title", testid: "room-title" });
     this.me = h("span", { class: "me", testid: "me" });
@@ -19,6 +22,11 @@ export class RoomHeader {
       "conn.discard",
     );
     this.discard.hidden = true;
+    this.forget = tr(
+      h("button", { type: "button", class: "btn btn-ghost btn-small", testid: "forget-room", on: { click: () => onForget?.() } }),
+      "room.forget",
+    );
+    this.forget.hidden = !onForget;
     this.el = h(
       "div",
       { class: "room-header" },
@@ -26,6 +34,7 @@ export class RoomHeader {
       h("div", { class: "room-presence" }, tr(h("span", { class: "presence-label" }), "presence.label"), this.presence),
       this.badge,
       this.discard,
+      this.forget,
     );
     this.membersKey = null;
   }

@@ -34,9 +34,19 @@ from valueroom.domain.errors import DomainError
 from valueroom.domain.visibility import ROLES
 from valueroom.edge.limits import RateTable, address_key
 from valueroom.protocol.schema import SchemaViolation, check_http
+from valueroom.rooms import invites, lifecycle
 from valueroom.rooms.registry import Registry
 
-__all__ = ["create_room", "health", "invite_links", "link_base", "same_origin", "schema"]
+__all__ = [
+    "create_room",
+    "erase_room",
+    "health",
+    "invite_links",
+    "link_base",
+    "reissue_link",
+    "same_origin",
+    "schema",
+]
 
 MAX_BODY = 16 * 1024
 
@@ -122,8 +132,47 @@ async def create_room(request: Request) -> Response:
         "room_id": created.room_id,
         "log_id": created.log_id,
         "links": invite_links(base, created.tokens),
+        # Manages the room (revoke and reissue links, erase); joins no role.
+        "creator_token": created.tokens[invites.CREATOR],
     }
     return JSONResponse(body_out, status_code=201, headers={"Cache-Control": "no-store"})
+
+
+async def _manager(request: Request) -> tuple[Registry, str] | Response:
+    """The registry and room id when the request carries a managing token, else the refusal."""
+    registry: Registry = request.app.state.registry
+    settings: Settings = request.app.state.settings
+    if not same_origin(request, settings):
+        return _error(403, "foreign_origin", "rooms are managed from this site's own pages")
+    room_id = request.path_params["room_id"]
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or await lifecycle.authorize(registry, room_id, token) is None:
+        return _error(403, "not_permitted", "send the creator's or the neutral's token")
+    return registry, room_id
+
+
+async def reissue_link(request: Request) -> Response:
+    """``POST /api/rooms/{room_id}/links/{role}``: revoke the role's link, answer the new one."""
+    found = await _manager(request)
+    if isinstance(found, Response):
+        return found
+    registry, room_id = found
+    role = request.path_params["role"]
+    token = await lifecycle.reissue(registry, room_id, role)
+    if token is None:
+        return _error(404, "not_found", "this room has no link for that role")
+    link = invite_links(link_base(request, request.app.state.settings), {role: token})[role]
+    return JSONResponse({"role": role, "link": link}, headers={"Cache-Control": "no-store"})
+
+
+async def erase_room(request: Request) -> Response:
+    """``DELETE /api/rooms/{room_id}``: close every member and delete the room for good."""
+    found = await _manager(request)
+    if isinstance(found, Response):
+        return found
+    registry, room_id = found
+    await lifecycle.erase(registry, room_id)
+    return Response(status_code=204)
 
 
 async def schema(request: Request) -> Response:

@@ -17,8 +17,11 @@ Close codes (besides the standard ones, e.g. 1009 for a frame over the
 4400  no ``join`` frame within the join timeout
 4401  the invite token is not valid (after a ``bad_token`` error)
 4408  the connection could not keep up; reconnect and resume
+4403  the link this member joined through was revoked (after a ``revoked``
+      error, reason ``link.revoked``)
 4409  the room, or its role's link, has as many members as allowed (after a
       ``room_full`` error)
+4410  the room was erased (after an ``erased`` error, reason ``room.erased``)
 1011  the store could not open the room (after an ``unavailable`` error),
       or the room's writer failed (the room is reloaded on the next join)
 1012  the server is shutting down

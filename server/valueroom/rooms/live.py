@@ -61,11 +61,22 @@ from valueroom.rooms.presence import SharedPresence
 from valueroom.store import chain
 from valueroom.store.base import Conflict, RoomRecord, Store, StoreError
 
-__all__ = ["LiveRoom", "Member", "Outbox", "RoomClosed", "RoomFull"]
+__all__ = [
+    "CLOSE_ERASED",
+    "CLOSE_REVOKED",
+    "LiveRoom",
+    "Member",
+    "Outbox",
+    "RoomClosed",
+    "RoomFull",
+]
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 512
+# Close codes of members removed by the room's lifecycle (documented in edge/ws.py).
+CLOSE_REVOKED = 4403
+CLOSE_ERASED = 4410
 PRESENCE_INTERVAL = 0.1
 # Conditional appends that lose to another process are retried after a
 # randomised, growing pause (capped), so two busy processes cannot starve
@@ -196,6 +207,7 @@ class LiveRoom:
             store,
             lambda: [m.to_wire() for m in self.members.values()],
             self._presence_changed,
+            on_control=self._control,
         )
 
     # -- lifecycle ---------------------------------------------------------
@@ -285,6 +297,41 @@ class LiveRoom:
             self._broadcast_presence()
         if self.idle:
             self._on_idle(self)
+
+    def expel(self, code: int, reason: str, role: str | None = None) -> int:
+        """Close every member (of ``role``, or all) with an error frame and ``code``; return how many.
+
+        ``reason`` is the error's reason key (``link.revoked``, ``room.erased``).
+        """
+        gone = [m for m in self.members.values() if role is None or m.role == role]
+        for member in gone:
+            self.members.pop(member.id, None)
+            member.outbox.push(
+                frames.error(
+                    None, reason.split(".")[1], "you were removed from the room", reason=reason
+                )
+            )
+            member.outbox.close(code, reason)
+        if gone:
+            log.info("%d members closed (%s)", len(gone), reason)
+            self._broadcast_presence()
+        return len(gone)
+
+    def erased(self) -> None:
+        """The room was erased: close its members, refuse new ones, and let it be unloaded."""
+        self.expel(CLOSE_ERASED, reason="room.erased")
+        self.closed = True
+        for join in self._joins:
+            if not join.done.done():
+                join.done.set_exception(RoomClosed(self.id))
+        self._joins.clear()
+        self._on_idle(self)
+
+    def _control(self, notice: dict[str, Any]) -> None:
+        if notice.get("control") == "revoke" and notice.get("role") in ROLES:
+            self.expel(CLOSE_REVOKED, reason="link.revoked", role=notice["role"])
+        elif notice.get("control") == "erase":
+            self.erased()
 
     def submit(self, member: Member, op: str, name: str, args: dict[str, Any]) -> None:
         """Queue a schema-valid command; its ack or error reaches the member's outbox."""

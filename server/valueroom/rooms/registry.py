@@ -73,7 +73,7 @@ class Registry:
         """Create a room; ``seed`` drafts follow its ``room.created`` (a next round's agenda)."""
         room_id = invites.new_id()
         roles = ROLES if neutral else PARTIES
-        minted = invites.mint(room_id, roles)
+        minted = invites.mint(room_id, (*roles, invites.CREATOR))
         now = now_ms()
         record = RoomRecord(
             room_id=room_id,
@@ -122,7 +122,7 @@ class Registry:
         )
 
     async def authenticate(self, token: str) -> tuple[RoomRecord, str] | None:
-        """The room and role an invite token grants, or None."""
+        """The room and role an invite token grants, or None (the creator's token joins no role)."""
         parsed = invites.parse(token)
         if parsed is None:
             return None
@@ -131,7 +131,7 @@ class Registry:
         if record is None:
             return None
         role = invites.role_for(secret, record.secret_hashes)
-        return None if role is None else (record, role)
+        return None if role not in ROLES else (record, role)
 
     async def join(
         self, record: RoomRecord, member: Member, resume: dict[str, object] | None

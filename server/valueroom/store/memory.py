@@ -13,6 +13,7 @@ this process only, and notices go nowhere.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -82,6 +83,19 @@ class MemoryStore(Store):
 
     async def room(self, room_id: str) -> RoomRecord | None:
         return self._logs().records.get(room_id)
+
+    async def set_secrets(self, room_id: str, secret_hashes: dict[str, str]) -> bool:
+        data = self._logs()
+        record = data.records.get(room_id)
+        if record is None:
+            return False
+        data.records[room_id] = dataclasses.replace(record, secret_hashes=dict(secret_hashes))
+        return True
+
+    async def erase(self, room_id: str) -> None:
+        data = self._logs()
+        data.records.pop(room_id, None)
+        data.logs.pop(room_id, None)
 
     async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
         data = self._logs()

@@ -163,6 +163,16 @@ _FIELD = b"e"
 _NOTICE = b"n:"
 
 
+# Replace the secrets of an existing room only (HSET alone would create a record).
+_SET_SECRETS = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'secrets', ARGV[1])
+  return 1
+end
+return 0
+"""
+
+
 def _prefix(room_id: str) -> str:
     return f"vr:{{{room_id}}}:"
 
@@ -357,6 +367,18 @@ class RedisStore(Store):
             created_at=int(fields[b"created_at"]),
             secret_hashes=dict(decode_trusted(fields[b"secrets"])),
         )
+
+    async def set_secrets(self, room_id: str, secret_hashes: dict[str, str]) -> bool:
+        with _translated(f"replacing the invites of room {room_id}"):
+            done = await self._client().eval(
+                _SET_SECRETS, 1, _room_key(room_id), encode(secret_hashes)
+            )
+        return bool(done)
+
+    async def erase(self, room_id: str) -> None:
+        """Delete the room's record and stream (one slot: one command, also on a cluster)."""
+        with _translated(f"erasing room {room_id}"):
+            await self._client().delete(_room_key(room_id), _log_key(room_id))
 
     async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
         """Append ``events`` if the log still ends at ``expected``, in one atomic step.

@@ -114,6 +114,8 @@ class SQLiteStore(Store):
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
+            # An erased room's pages are overwritten with zeros, not just freed.
+            db.execute("PRAGMA secure_delete=ON")
             db.executescript(_SCHEMA)
             return db
 
@@ -168,6 +170,30 @@ class SQLiteStore(Store):
             return None
         log_id, created_at, secrets = row
         return RoomRecord(room_id, log_id, created_at, dict(decode_trusted(secrets)))
+
+    async def set_secrets(self, room_id: str, secret_hashes: dict[str, str]) -> bool:
+        secrets = encode(secret_hashes)
+
+        def write(db: sqlite3.Connection) -> bool:
+            with _transaction(db):
+                done = db.execute(
+                    "UPDATE rooms SET secrets = ? WHERE room_id = ?", (secrets, room_id)
+                )
+            return done.rowcount == 1
+
+        return await self._run(write)
+
+    async def erase(self, room_id: str) -> None:
+        """Delete the room's rows, then checkpoint so the write-ahead log keeps no copy either."""
+
+        def write(db: sqlite3.Connection) -> None:
+            with _transaction(db):
+                db.execute("DELETE FROM events WHERE room_id = ?", (room_id,))
+                db.execute("DELETE FROM rooms WHERE room_id = ?", (room_id,))
+            self._last.pop(room_id, None)
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        await self._run(write)
 
     async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
         """Queue the append for the next group commit and wait until it is durable.
