@@ -9,6 +9,7 @@ import pytest
 import redis
 
 from tests.liveserver import LiveServer, ServerProcess, create_room, serve_in_loop
+from tests.loglines import log_lines
 from tests.wsclient import WsClient
 from valueroom.domain.events import Event
 from valueroom.rooms.live import CLOSE_ERASED, CLOSE_REVOKED
@@ -212,3 +213,23 @@ async def test_lifecycle_a_revoke_on_one_process_closes_members_on_another(
                 )
                 assert erased.status_code == 204
             assert (await sam.wait_closed())[0] == CLOSE_ERASED
+
+
+async def test_lifecycle_retention_erases_a_closed_room_after_its_time(store_url: str) -> None:
+    async with serve_in_loop(store_url, retention=0.3) as server:
+        open_room = await create_room(server.base, neutral=True)
+        closed = await create_room(server.base, neutral=True)
+        with log_lines() as lines:
+            async with WsClient(server.ws_url) as nia:
+                await nia.join(closed["tokens"]["neutral"], "Nia")
+                assert (await nia.call("phase.set", {"phase": "closed"}))["type"] == "ack"
+            await lines.wait_for(
+                lambda r: (
+                    r.getMessage() == "room erased" and getattr(r, "room", "") == closed["room_id"]
+                )
+            )
+        store = server.app.state.registry.store
+        assert await store.room(closed["room_id"]) is None
+        assert await store.read(closed["room_id"]) == []
+        assert await store.room(open_room["room_id"]) is not None
+        assert await store.closed_before(2**62) == []

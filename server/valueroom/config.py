@@ -80,6 +80,7 @@ class Settings:
     members_per_room: int = 100
     members_per_link: int = 30
     log_lines_per_second: float = 20.0
+    retention: float = 0.0
     # Every this many seconds each websocket is pinged; one that sent nothing
     # (no pong either) by the next round is dropped as dead.
     ping_interval: float = 20.0
@@ -99,7 +100,7 @@ class Settings:
         for name in ("commands_per_second", "header_timeout", "join_timeout"):
             if getattr(self, name) <= 0:
                 problems.append(f"{name.replace('_', ' ')} must be positive")
-        if self.max_connections < 0 or self.rooms_per_hour < 0:
+        if self.max_connections < 0 or self.rooms_per_hour < 0 or self.retention < 0:
             problems.append("limits and durations cannot be negative")
         if self.log_lines_per_second < 0:
             problems.append("log lines per second cannot be negative (0: no limit)")
@@ -260,6 +261,13 @@ OPTIONS: tuple[Option, ...] = (
         ("VALUEROOM_MEMBERS_PER_LINK",),
         int,
         "connections joined to one room through one role's link",
+    ),
+    Option(
+        "retention",
+        "--retention",
+        ("VALUEROOM_RETENTION",),
+        duration,
+        "erase a room this long after it reached the closed phase (0: keep rooms)",
     ),
     Option(
         "log_lines_per_second",

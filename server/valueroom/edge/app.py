@@ -7,6 +7,7 @@ is loaded from a CDN.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from valueroom.edge import http
 from valueroom.edge.limits import RateTable
 from valueroom.edge.ws import Edge
 from valueroom.protocol.schema import rules
+from valueroom.rooms import lifecycle
 from valueroom.rooms.registry import Registry
 from valueroom.store import open_store
 
@@ -110,9 +112,15 @@ def create_app(settings: Settings | None = None) -> ValueroomApp:
         app.state.registry = edge.registry = registry
         app.state.settings = settings
         app.state.creations = RateTable(settings.rooms_per_hour)
+        sweeper, stop = None, asyncio.Event()
+        if settings.retention > 0:
+            sweeper = asyncio.create_task(lifecycle.keep_for(registry, settings.retention, stop))
         try:
             yield
         finally:
+            stop.set()
+            if sweeper is not None:
+                await sweeper
             edge.registry = None
             await registry.close()
             await store.close()

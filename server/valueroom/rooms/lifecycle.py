@@ -11,13 +11,19 @@ created) and its neutral (the neutral's invite token). Promises:
 * :func:`erase` closes every member (4410, ``room.erased``), unloads the room
   and deletes its record and its whole log from the store. Afterwards no row
   or key of the store names the room.
+* :func:`keep_for` (``--retention``): a room that reached the closed phase is
+  erased that long after it closed, by whichever process sweeps first. The
+  sweep runs every quarter of the retention (at most every minute).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from valueroom import logs
+from valueroom.clock import now_ms
 from valueroom.domain.visibility import ROLES
 from valueroom.protocol.codec import encode
 from valueroom.rooms import invites
@@ -25,7 +31,7 @@ from valueroom.rooms.live import CLOSE_REVOKED
 from valueroom.rooms.registry import Registry
 from valueroom.store.base import StoreError
 
-__all__ = ["authorize", "erase", "reissue"]
+__all__ = ["authorize", "erase", "keep_for", "reissue", "sweep"]
 
 log = logging.getLogger(__name__)
 
@@ -77,3 +83,28 @@ async def _tell_others(registry: Registry, room_id: str, notice: dict[str, str])
         await registry.store.notify(room_id, encode({"proc": registry.process_id, **notice}))
     except StoreError as exc:
         log.warning("could not tell the other processes (%s): %s", notice["control"], exc)
+
+
+async def sweep(registry: Registry, retention: float) -> int:
+    """Erase every room closed more than ``retention`` seconds ago; return how many."""
+    expired = await registry.store.closed_before(now_ms() - int(retention * 1000))
+    for room_id in expired:
+        await erase(registry, room_id)
+    return len(expired)
+
+
+async def keep_for(registry: Registry, retention: float, stop: asyncio.Event) -> None:
+    """Sweep until ``stop`` is set; a sweep under way is finished, never cut short.
+
+    A failing sweep is retried at the next turn.
+    """
+    pause = min(max(retention / 4, 0.05), 60.0)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), pause)
+        if stop.is_set():
+            return
+        try:
+            await sweep(registry, retention)
+        except StoreError as exc:
+            log.warning("retention sweep failed: %s", exc)

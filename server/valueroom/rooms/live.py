@@ -50,7 +50,7 @@ from valueroom.domain.commands.seal import record_access, sealed_in_event, seale
 from valueroom.domain.decide import decide
 from valueroom.domain.errors import DomainError, InvalidCommand
 from valueroom.domain.events import Actor, Event
-from valueroom.domain.method import catalog
+from valueroom.domain.method import CLOSED, catalog
 from valueroom.domain.permissions import allowed_for
 from valueroom.domain.rules import Rules
 from valueroom.domain.state import RoomState
@@ -200,6 +200,7 @@ class LiveRoom:
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
         self._presence_timer: asyncio.TimerHandle | None = None
+        self._marked_closed = False
         self._presence_sent = -PRESENCE_INTERVAL
         self.presence = SharedPresence(
             self.id,
@@ -259,6 +260,8 @@ class LiveRoom:
             if not join.done.done():
                 join.done.set_exception(RoomClosed(self.id))
         self._joins.clear()
+        if not self._marked_closed and self.state.phase == CLOSED:
+            await self._mark_closed()  # the writer may have been stopped before it did
         self._stop_presence()
         if self.presence.shared:
             await self.presence.publish(leaving=True)
@@ -385,6 +388,8 @@ class LiveRoom:
                         self._signal.set()
                 if self._accesses:
                     await self._commit_accesses()
+                if not self._marked_closed and self.state.phase == CLOSED:
+                    await self._mark_closed()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -393,6 +398,15 @@ class LiveRoom:
                 log.exception("writer failed; closing %d members with 1011", len(self.members))
                 self._fail()
                 return
+
+    async def _mark_closed(self) -> None:
+        """Tell the store the room closed, for the retention sweep (idempotent there)."""
+        try:
+            await self.store.mark_closed(self.id, self._clock())
+        except StoreError as exc:
+            log.warning("could not mark the room closed (retried on the next batch): %s", exc)
+            return
+        self._marked_closed = True
 
     async def _commit_accesses(self) -> None:
         """Append the access-log entries queued so far (at most a batch's worth)."""

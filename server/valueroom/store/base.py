@@ -104,6 +104,17 @@ class Store(ABC):
     async def erase(self, room_id: str) -> None:
         """Remove the room's record and log for good (a no-op for a room that is not there)."""
 
+    async def mark_closed(self, room_id: str, at: int) -> None:  # noqa: B027  # optional
+        """Remember that the room closed at ``at`` (ms), for the retention sweep. Idempotent.
+
+        Every adapter here overrides this and :meth:`closed_before`; the
+        defaults keep nothing (a wrapper that forgets to forward them erases nothing).
+        """
+
+    async def closed_before(self, at: int) -> list[str]:
+        """The rooms marked closed before ``at`` (ms) and not erased yet."""
+        return []
+
     async def healthy(self) -> bool:
         """Whether the store answers now (for ``/api/health``); never raises."""
         return True

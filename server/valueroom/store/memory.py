@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 class _Logs:
     records: dict[str, RoomRecord] = field(default_factory=dict)
     logs: dict[str, list[bytes]] = field(default_factory=dict)
+    closed: dict[str, int] = field(default_factory=dict)
 
 
 _SHARED: dict[str, _Logs] = {}
@@ -96,6 +97,15 @@ class MemoryStore(Store):
         data = self._logs()
         data.records.pop(room_id, None)
         data.logs.pop(room_id, None)
+        data.closed.pop(room_id, None)
+
+    async def mark_closed(self, room_id: str, at: int) -> None:
+        data = self._logs()
+        if room_id in data.records:
+            data.closed.setdefault(room_id, at)
+
+    async def closed_before(self, at: int) -> list[str]:
+        return [room for room, closed in self._logs().closed.items() if closed < at]
 
     async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
         data = self._logs()

@@ -13,6 +13,8 @@ in one cluster slot, so one script may touch all of them:
   (the msgpack of the secret hashes).
 * ``vr:{room_id}:log``: a stream. Event *n* is the entry with id ``0-n``, whose
   one field ``e`` holds :func:`~valueroom.store.base.pack_event` bytes.
+* ``vr:closed``: one sorted set for all rooms: the ids of closed rooms, scored
+  by when they closed (ms), for the retention sweep; an erase removes its id.
 * ``vr:{room_id}:grow``: a pub/sub channel. Every write publishes the log's new
   last sequence number there; ``notify`` publishes ephemeral notices (presence)
   there too, prefixed ``n:``. On a cluster it is a shard channel (``SPUBLISH``,
@@ -163,6 +165,7 @@ _FIELD = b"e"
 _NOTICE = b"n:"
 
 
+_CLOSED = "vr:closed"
 # Replace the secrets of an existing room only (HSET alone would create a record).
 _SET_SECRETS = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -379,6 +382,16 @@ class RedisStore(Store):
         """Delete the room's record and stream (one slot: one command, also on a cluster)."""
         with _translated(f"erasing room {room_id}"):
             await self._client().delete(_room_key(room_id), _log_key(room_id))
+            await self._client().zrem(_CLOSED, room_id)
+
+    async def mark_closed(self, room_id: str, at: int) -> None:
+        with _translated(f"marking room {room_id} closed"):
+            await self._client().zadd(_CLOSED, {room_id: at}, nx=True)
+
+    async def closed_before(self, at: int) -> list[str]:
+        with _translated("listing closed rooms"):
+            found = await self._client().zrangebyscore(_CLOSED, "-inf", f"({at}")
+        return [room.decode() if isinstance(room, bytes) else str(room) for room in found]
 
     async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
         """Append ``events`` if the log still ends at ``expected``, in one atomic step.

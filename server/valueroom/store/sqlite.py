@@ -65,6 +65,10 @@ CREATE TABLE IF NOT EXISTS events (
     body BLOB NOT NULL,
     PRIMARY KEY (room_id, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS closed (
+    room_id TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+);
 """
 
 
@@ -190,10 +194,29 @@ class SQLiteStore(Store):
             with _transaction(db):
                 db.execute("DELETE FROM events WHERE room_id = ?", (room_id,))
                 db.execute("DELETE FROM rooms WHERE room_id = ?", (room_id,))
+                db.execute("DELETE FROM closed WHERE room_id = ?", (room_id,))
             self._last.pop(room_id, None)
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
         await self._run(write)
+
+    async def mark_closed(self, room_id: str, at: int) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            with _transaction(db):
+                db.execute(
+                    "INSERT OR IGNORE INTO closed (room_id, at) "
+                    "SELECT room_id, ? FROM rooms WHERE room_id = ?",
+                    (at, room_id),
+                )
+
+        await self._run(write)
+
+    async def closed_before(self, at: int) -> list[str]:
+        def read(db: sqlite3.Connection) -> list[str]:
+            rows = db.execute("SELECT room_id FROM closed WHERE at < ?", (at,)).fetchall()
+            return [row[0] for row in rows]
+
+        return await self._run(read)
 
     async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
         """Queue the append for the next group commit and wait until it is durable.
