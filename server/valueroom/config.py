@@ -81,6 +81,7 @@ class Settings:
     members_per_link: int = 30
     log_lines_per_second: float = 20.0
     retention: float = 0.0
+    metrics: str | None = None
     # Every this many seconds each websocket is pinged; one that sent nothing
     # (no pong either) by the next round is dropped as dead.
     ping_interval: float = 20.0
@@ -268,6 +269,14 @@ OPTIONS: tuple[Option, ...] = (
         ("VALUEROOM_RETENTION",),
         duration,
         "erase a room this long after it reached the closed phase (0: keep rooms)",
+    ),
+    Option(
+        "metrics",
+        "--metrics",
+        ("VALUEROOM_METRICS",),
+        _optional,
+        "serve Prometheus metrics on this HOST:PORT, a listener of their own (off when not set)",
+        metavar="HOST:PORT",
     ),
     Option(
         "log_lines_per_second",

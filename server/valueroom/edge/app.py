@@ -25,6 +25,7 @@ from valueroom import logs
 from valueroom.config import Settings
 from valueroom.edge import http
 from valueroom.edge.limits import RateTable
+from valueroom.edge.metrics import Metrics
 from valueroom.edge.ws import Edge
 from valueroom.protocol.schema import rules
 from valueroom.rooms import lifecycle
@@ -111,7 +112,11 @@ def create_app(settings: Settings | None = None) -> ValueroomApp:
         )
         app.state.registry = edge.registry = registry
         app.state.settings = settings
-        app.state.creations = RateTable(settings.rooms_per_hour)
+        app.state.creations = creations = RateTable(settings.rooms_per_hour)
+        metrics = None
+        if settings.metrics:
+            metrics = Metrics(edge, registry, creations)
+            app.state.metrics_address = metrics.serve(settings.metrics)
         sweeper, stop = None, asyncio.Event()
         if settings.retention > 0:
             sweeper = asyncio.create_task(lifecycle.keep_for(registry, settings.retention, stop))
@@ -121,6 +126,8 @@ def create_app(settings: Settings | None = None) -> ValueroomApp:
             stop.set()
             if sweeper is not None:
                 await sweeper
+            if metrics is not None:
+                metrics.stop()
             edge.registry = None
             await registry.close()
             await store.close()

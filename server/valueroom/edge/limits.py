@@ -123,6 +123,7 @@ class RateTable:
     ) -> None:
         self.per_hour = per_hour
         self.keys = keys
+        self.refused = 0
         self._clock = clock
         self._buckets: dict[str, Bucket] = {}
 
@@ -135,7 +136,10 @@ class RateTable:
             if len(self._buckets) >= self.keys:
                 self._prune()
             bucket = self._buckets[key] = Bucket(self.per_hour / 3600, self.per_hour, self._clock)
-        return None if bucket.take() else bucket.wait()
+        if bucket.take():
+            return None
+        self.refused += 1
+        return bucket.wait()
 
     def _prune(self) -> None:
         for key in [k for k, b in self._buckets.items() if b.wait() == 0 and b.full]:

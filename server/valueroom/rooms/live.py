@@ -38,6 +38,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -96,6 +97,19 @@ class RoomFull(Exception):
         super().__init__(reason)
         self.reason = reason
         self.limit = limit
+
+
+class Probe:
+    """What a room reports for the operator's metrics; this one ignores it (see edge.metrics)."""
+
+    def appended(self, seconds: float, events: int) -> None:
+        """One append of ``events`` took ``seconds`` (store latency)."""
+
+    def fanned_out(self, seconds: float) -> None:
+        """Handing one batch's events, acks and splits to every member's queue took ``seconds``."""
+
+    def decided(self, commands: int) -> None:
+        """``commands`` commands were decided (accepted or refused)."""
 
 
 class Outbox(Protocol):
@@ -169,8 +183,10 @@ class LiveRoom:
         clock: Callable[[], int] = now_ms,
         members_per_room: int = 1000,
         members_per_link: int = 1000,
+        probe: Probe | None = None,
     ) -> None:
         self.id = record.room_id
+        self.probe = probe or Probe()
         self.members_per_room = members_per_room
         self.members_per_link = members_per_link
         self.record = record
@@ -224,6 +240,7 @@ class LiveRoom:
         rules: Rules | None = None,
         members_per_room: int = 1000,
         members_per_link: int = 1000,
+        probe: Probe | None = None,
     ) -> LiveRoom:
         """Subscribe first, then read the log, so no append can fall in between."""
         room = cls(
@@ -234,6 +251,7 @@ class LiveRoom:
             rules=rules,
             members_per_room=members_per_room,
             members_per_link=members_per_link,
+            probe=probe,
         )
         await store.subscribe(room.id, room._wake)
         room.presence.start()
@@ -450,6 +468,7 @@ class LiveRoom:
             self._seen[role].append(event)
 
     async def _commit(self, batch: list[_Command | _Access]) -> None:
+        self.probe.decided(sum(1 for command in batch if isinstance(command, _Command)))
         for attempt in range(MAX_RETRIES):
             if attempt > 1:
                 await asyncio.sleep(random.uniform(0, min(RETRY_PAUSE_CAP, 0.001 * 2**attempt)))
@@ -464,6 +483,7 @@ class LiveRoom:
             if not events:
                 self._reply(replies)
                 return
+            started = time.perf_counter()
             try:
                 await self.store.append(self.id, base, events)
             except Conflict:
@@ -475,6 +495,8 @@ class LiveRoom:
                 self._rollback(base)
                 self._reply_error(batch, "unavailable", "the event store is unavailable; try again")
                 return
+            appended = time.perf_counter()
+            self.probe.appended(appended - started, len(events))
             for event, numbers in decided:
                 self._record(event, numbers)
                 self._fan_out(event, numbers)
@@ -483,6 +505,7 @@ class LiveRoom:
                 self._broadcast_split()
             if any(e.name in DEAL_EVENTS for e in events):
                 self._broadcast_deal()
+            self.probe.fanned_out(time.perf_counter() - appended)
             return
         self._reply_error(batch, "busy", "the room is too busy; try again")
 

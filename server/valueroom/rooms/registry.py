@@ -22,7 +22,7 @@ from valueroom.domain.rules import Rules
 from valueroom.domain.state import RoomState
 from valueroom.domain.visibility import PARTIES, ROLES
 from valueroom.rooms import invites
-from valueroom.rooms.live import LiveRoom, Member, RoomClosed
+from valueroom.rooms.live import LiveRoom, Member, Probe, RoomClosed
 from valueroom.store import chain
 from valueroom.store.base import RoomRecord, Store
 
@@ -51,6 +51,8 @@ class Registry:
         self.store = store
         self.members_per_room = members_per_room
         self.members_per_link = members_per_link
+        # What rooms report for the operator's metrics (set by the edge when they are on).
+        self.probe = Probe()
         self.idle_seconds = idle_seconds
         self.rules = rules or Rules()
         self.rooms: dict[str, LiveRoom] = {}
@@ -169,6 +171,7 @@ class Registry:
                 rules=self.rules,
                 members_per_room=self.members_per_room,
                 members_per_link=self.members_per_link,
+                probe=self.probe,
             )
             self.rooms[record.room_id] = room
             log.info("room loaded: %d events", room.state.seq)
