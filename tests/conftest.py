@@ -133,3 +133,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             "messages, {accesses} access-log entries, {log_records} log records and {http} "
             "HTTP responses inspected".format(**stats)
         )
+    differential = getattr(sys.modules.get("tests.test_differential"), "STATS", None)
+    if differential and differential["pairs"]:
+        terminalreporter.write_line(
+            "differential metadata test: {pairs} session pairs, {private_actions} private "
+            "actions, {frames_compared} frames of other audiences compared".format(**differential)
+        )
