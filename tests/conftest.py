@@ -139,3 +139,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             "differential metadata test: {pairs} session pairs, {private_actions} private "
             "actions, {frames_compared} frames of other audiences compared".format(**differential)
         )
+    faults = getattr(sys.modules.get("tests.faults.test_faults"), "FIGURES", None)
+    for name, figure in (faults or {}).items():
+        terminalreporter.write_line(f"fault suite, {name}: {figure}")

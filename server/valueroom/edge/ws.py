@@ -385,15 +385,21 @@ class RoomSocket(asyncio.Protocol):
     def _message(self, data: bytes, *, binary: bool) -> None:
         if self._closing:
             return
+        # Every frame of a member counts against its rate, valid or not, before
+        # the schema is checked: a flood of garbage costs as little as one of edits.
         if not binary:
-            self.error("bad_frame", "frames must be binary msgpack")
+            if self._allowed(None):
+                self.error("bad_frame", "frames must be binary msgpack")
             return
         try:
             frame = decode(data)
         except FrameDecodeError as exc:
-            self.error("bad_frame", str(exc))
+            if self._allowed(None):
+                self.error("bad_frame", str(exc))
             return
         op = frame.get("op") if isinstance(frame, dict) else None
+        if not self._allowed(op):
+            return
         try:
             kind = check_client_frame(frame)
             if kind == "cmd":
@@ -408,8 +414,6 @@ class RoomSocket(asyncio.Protocol):
                 self._start_join(frame)
             else:
                 self.error("not_joined", "send a join frame first", op)
-            return
-        if not self._allowed(op if kind == "cmd" else None):
             return
         handler = _JOINED_HANDLERS.get(kind)
         if handler is None:  # a frame type the schema has and this edge does not

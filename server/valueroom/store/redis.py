@@ -78,7 +78,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
@@ -166,6 +166,9 @@ _NOTICE = b"n:"
 
 
 _CLOSED = "vr:closed"
+# Connections to one Redis server per process, and how long a request may wait for one.
+POOL_SIZE = 100
+POOL_WAIT = 10.0
 # Replace the secrets of an existing room only (HSET alone would create a record).
 _SET_SECRETS = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -285,7 +288,13 @@ class RedisStore(Store):
         if self.cluster:
             client = RedisCluster.from_url(_plain_url(self.url))
         else:
-            client = Redis.from_url(self.url)
+            # A blocking pool: a burst of requests (200 members rejoining at once)
+            # waits for a free connection instead of failing with "Too many
+            # connections" once redis-py's 100 are in use.
+            pool = BlockingConnectionPool.from_url(
+                self.url, max_connections=POOL_SIZE, timeout=POOL_WAIT
+            )
+            client = Redis.from_pool(pool)
         try:
             with _translated("PING"):
                 if isinstance(client, RedisCluster):
