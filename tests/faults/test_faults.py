@@ -292,3 +292,60 @@ async def snapshot(url: str, token: str) -> Any:
     async with WsClient(url) as look:
         welcome = await look.join(token, "Look")
         return welcome["seq"], welcome["view"]["items"], welcome["view"]["room"]
+
+
+# -- a flooding member ---------------------------------------------------------------------------
+
+
+async def _paced_latencies(client: WsClient, count: int) -> list[float]:
+    found = []
+    for n in range(count):
+        started = time.perf_counter()
+        reply = await client.call("item.edit", {"item_id": "c", "title": f"t{n % 2}"})
+        assert reply["type"] == "ack"
+        found.append(time.perf_counter() - started)
+        await asyncio.sleep(0.02)  # a person's pace
+    return found
+
+
+async def test_fault_a_flooding_member_is_throttled_and_another_room_is_served(
+    tmp_path: Any,
+) -> None:
+    with ServerProcess(
+        f"sqlite:///{tmp_path}/flood.db", extra=["--commands-per-second", "20"]
+    ) as server:
+        calm_room = await create_room(server.base)
+        flood_room = await create_room(server.base)
+        async with WsClient(server.ws_url) as calm, WsClient(server.ws_url) as flood:
+            await calm.join(calm_room["tokens"]["buyer"], "Cal")
+            await calm.call("item.add", {"item_id": "c", "kind": "term", "title": "t1"})
+            await flood.join(flood_room["tokens"]["buyer"], "Flo")
+            await flood.call("item.add", {"item_id": "f", "kind": "term", "title": "t"})
+            baseline = await _paced_latencies(calm, 30)
+
+            async def flooding() -> int:
+                sent = 0
+                try:
+                    while not done.is_set() and sent < 50_000:
+                        await flood.command("item.edit", {"item_id": "f", "title": f"x{sent % 7}"})
+                        sent += 1
+                        if sent % 64 == 0:
+                            await asyncio.sleep(0)
+                except ConnectionClosed:
+                    pass
+                return sent
+
+            done = asyncio.Event()
+            flooder = asyncio.create_task(flooding())
+            during = await _paced_latencies(calm, 30)
+            done.set()
+            sent = await flooder
+        limited = sum(1 for f in flood.frames if f.get("code") == "rate_limited")
+        applied = sum(1 for f in flood.frames if f["type"] == "ack")
+    FIGURES["a member flooding edits"] = (
+        f"{sent} edits sent, {applied} acked, {limited} refused rate_limited; another room's "
+        f"p50/p99 {statistics.median(baseline) * 1000:.1f}/{percentile(baseline, 0.99) * 1000:.1f} ms "
+        f"before, {statistics.median(during) * 1000:.1f}/{percentile(during, 0.99) * 1000:.1f} ms during"
+    )
+    assert limited > 0
+    assert applied < sent
