@@ -53,9 +53,10 @@ of the edge's :class:`~valueroom.edge.limits.Gate` from its TCP accept to
 its close, counted as unjoined until its join succeeds. A joined member may
 send ``--commands-per-second`` frames a second (bursts of twice that); a
 frame beyond gets a typed ``rate_limited`` error (its op echoed, nothing
-changed) and the connection is not read again until the next frame would be
-allowed, so a flooding member costs the process little and other rooms
-nothing.
+changed); the frames that arrived with it wait, unread, and the connection is
+not read again until the rate allows the next frame. A flooding member thus
+gets one refusal per refill and costs the process little; its frames pile up
+in its own socket, not in the server.
 
 Sending never blocks the room: frames queued for a connection during one turn
 of the event loop leave together at the end of it, as one batch message (an
@@ -329,8 +330,8 @@ class RoomSocket(asyncio.Protocol):
                 self._handshake(event)
             elif isinstance(event, Response):
                 continue  # only a client receives responses
-            elif self._joining is not None:
-                self._held.append(event)
+            elif self._joining is not None or self._throttled:
+                self._held.append(event)  # read again once joined, or once the rate allows
             else:
                 self._frame(event)
 
@@ -529,8 +530,17 @@ class RoomSocket(asyncio.Protocol):
         return False
 
     def _unthrottle(self) -> None:
+        """The rate allows a frame again: take the held ones, then read again if still allowed."""
         self._throttled = False
-        if self.transport is not None and self._joining is None:
+        if self._joining is not None:
+            return  # the join takes the held frames when it ends
+        self._context.run(self._take_held)
+
+    def _take_held(self) -> None:
+        while self._held and not self._closing and not self._throttled:
+            self._frame(self._held.popleft())
+        self._write_out()
+        if self.transport is not None and not self._throttled:
             self.transport.resume_reading()
 
     # -- the join -----------------------------------------------------------------
@@ -557,7 +567,7 @@ class RoomSocket(asyncio.Protocol):
             return  # the peer went away while joining
         if self.member is None:
             self._held.clear()
-        while self._held and not self._closing:
+        while self._held and not self._closing and not self._throttled:
             self._frame(self._held.popleft())
         self._write_out()
         if self.transport is not None and not self._throttled:
