@@ -8,7 +8,7 @@
 import { installDebugHooks } from "./debug.js";
 import { lang, t } from "./i18n.js";
 import { loadSchema } from "./schema.js";
-import { rememberJoined } from "./rooms-list.js";
+import { forgetRoom, rememberJoined } from "./rooms-list.js";
 import { remembered } from "./storage.js";
 import { askName, showInvalidLink } from "./views/joinform.js";
 import { mountLanding } from "./views/landing.js";
@@ -62,6 +62,7 @@ async function main() {
     onForget: () => {
       session.connection.drop({ hold: true });
       remembered.forgetToken(roomId);
+      if (roomId) forgetRoom(roomId);
       location.assign("/");
     },
   });

@@ -24,6 +24,10 @@ export function mountLanding(root, { validator }) {
   );
   const myRooms = new MyRooms();
   const form = createForm(validator, (result, neutral, title) => {
+    // Without a configured public URL the server sends links relative to this page's origin.
+    for (const [role, link] of Object.entries(result.links)) {
+      if (link) result.links[role] = new URL(link, location.href).href;
+    }
     // Remembered on this device, so the links survive a reload.
     rememberCreated(result, title);
     myRooms.render();
