@@ -34,7 +34,7 @@ from valueroom.domain.errors import DomainError
 from valueroom.domain.visibility import ROLES
 from valueroom.edge.limits import RateTable, address_key
 from valueroom.protocol.schema import SchemaViolation, check_http
-from valueroom.rooms import invites, lifecycle
+from valueroom.rooms import lifecycle
 from valueroom.rooms.registry import Registry
 
 __all__ = [
@@ -133,7 +133,7 @@ async def create_room(request: Request) -> Response:
         "log_id": created.log_id,
         "links": invite_links(base, created.tokens),
         # Manages the room (revoke and reissue links, erase); joins no role.
-        "creator_token": created.tokens[invites.CREATOR],
+        "creator_token": created.creator_token,
     }
     return JSONResponse(body_out, status_code=201, headers={"Cache-Control": "no-store"})
 

@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 class CreatedRoom:
     room_id: str
     log_id: str
-    tokens: dict[str, str]
+    tokens: dict[str, str]  # role -> invite token
+    creator_token: str  # manages the room (rooms.lifecycle); joins no role
 
 
 class Registry:
@@ -91,7 +92,9 @@ class Registry:
         await self.store.create_room(record, first)
         with logs.bound(room=room_id, member=None):
             log.info("room created (%s)", "with a neutral" if neutral else "two parties")
-        return CreatedRoom(room_id, record.log_id, {i.role: i.token for i in minted})
+        tokens = {i.role: i.token for i in minted}
+        creator = tokens.pop(invites.CREATOR)
+        return CreatedRoom(room_id, record.log_id, tokens, creator)
 
     async def next_round(
         self, token: str, *, title: str, carry_figures: bool
