@@ -87,6 +87,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--store", f"sqlite:///{store}",
         "--idle", "0",
         "--log-level", "warning",
+        # One browser on 127.0.0.1 creates every room of the session.
+        "--rooms-per-hour", "0",
+        "--public-url", f"http://127.0.0.1:{port}",
+        "--max-per-address", "100000",
+        "--max-unjoined-per-address", "100000",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO, env=env)
     base = f"http://127.0.0.1:{port}"

@@ -8,6 +8,7 @@ state (``valueroom.state()``, ``valueroom.pending()``) and to drop the socket
 from __future__ import annotations
 
 import json
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from typing import Any
@@ -30,7 +31,12 @@ def create_room(base: str, **fields: Any) -> dict[str, Any]:
     )
     with urllib.request.urlopen(request, timeout=timeout(5)) as response:
         result: dict[str, Any] = json.load(response)
-        return result
+    # Without --public-url the links are relative; the page completes them as a browser does.
+    result["links"] = {
+        role: None if link is None else urllib.parse.urljoin(f"{base}/", link)
+        for role, link in result["links"].items()
+    }
+    return result
 
 
 def move_to_phase(phase: str, *movers: RoomPage) -> None:

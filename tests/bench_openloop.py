@@ -208,6 +208,9 @@ def valueroom(store_url: str, name: str, extra_pids: dict[str, int]) -> Iterator
     env["PYTHONPATH"] = os.pathsep.join([str(REPO / "server"), str(REPO)])
     command = [sys.executable, "-m", "valueroom", "serve", "--port", str(port)]
     command += ["--store", store_url, "--idle", "0", "--log-level", "warning"]
+    # Every client of the benchmark comes from 127.0.0.1, joins at once and types fast.
+    command += ["--max-per-address", "100000", "--max-unjoined", "100000"]
+    command += ["--max-unjoined-per-address", "100000", "--commands-per-second", "100000"]
     with process(command, env=env) as proc:
         wait_for_http(f"http://127.0.0.1:{port}/api/health", proc, name)
         pin(proc.pid, SERVER_CPU)

@@ -257,6 +257,9 @@ class Acks:
         for frame in frames:
             self.push(frame)
 
+    def push_latest(self, frame: bytes) -> None:
+        self.push(frame)
+
     def close(self, code: int, reason: str) -> None:
         raise RuntimeError(f"closed {code} {reason}")
 

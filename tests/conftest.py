@@ -133,3 +133,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             "messages, {accesses} access-log entries, {log_records} log records and {http} "
             "HTTP responses inspected".format(**stats)
         )
+    differential = getattr(sys.modules.get("tests.test_differential"), "STATS", None)
+    if differential and differential["pairs"]:
+        terminalreporter.write_line(
+            "differential metadata test: {pairs} session pairs, {private_actions} private "
+            "actions, {frames_compared} frames of other audiences compared".format(**differential)
+        )
+    faults = getattr(sys.modules.get("tests.faults.test_faults"), "FIGURES", None)
+    for name, figure in (faults or {}).items():
+        terminalreporter.write_line(f"fault suite, {name}: {figure}")

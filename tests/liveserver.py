@@ -51,13 +51,16 @@ class LiveServer:
 
 @contextlib.asynccontextmanager
 async def serve_in_loop(store_url: str, **overrides: Any) -> AsyncIterator[LiveServer]:
-    settings = replace(Settings(), **{"store_url": store_url, "idle_seconds": 0, **overrides})
+    # Tests fire commands as fast as they can; the rate limit is lifted unless a test sets it.
+    defaults = {"store_url": store_url, "idle_seconds": 0, "commands_per_second": 1e6}
+    settings = replace(Settings(), **{**defaults, **overrides})
     app = create_app(settings)
     sock = listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     config = uvicorn.Config(
         app,
         ws=app.edge.protocol,  # type: ignore[arg-type]  # a protocol factory, as uvicorn calls it
+        http=app.edge.http_protocol,  # type: ignore[arg-type]  # likewise
         lifespan="on",
         log_level="warning",
         log_config=None,  # uvicorn's lines reach the root logger, where pytest sees them
@@ -137,6 +140,8 @@ class ServerProcess:
                 str(self.idle),
                 "--log-level",
                 "warning",
+                "--commands-per-second",  # lifted, as in serve_in_loop; `extra` may set it
+                "1000000",
                 *self.extra,
             ],
             env=env,

@@ -15,6 +15,7 @@ from valueroom.domain.method import PHASE_IDS
 
 REPO = Path(__file__).resolve().parents[1]
 DOMAIN = REPO / "server" / "valueroom" / "domain"
+SERVER = REPO / "server" / "valueroom"
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
 
@@ -56,6 +57,25 @@ def test_every_domain_refusal_has_a_text_in_both_languages() -> None:
     for lang, keys in dictionaries().items():
         missing = sorted(r for r in reasons if f"reason.{r}" not in keys)
         assert not missing, f"{lang}: no text for {missing}"
+
+
+def server_reasons() -> set[str]:
+    """Every reason key the server outside the core can send."""
+    reasons: set[str] = set()
+    for path in SERVER.rglob("*.py"):
+        if DOMAIN not in path.parents:
+            reasons.update(re.findall(r'reason="([a-z_.]+)"', path.read_text(encoding="utf-8")))
+    return reasons
+
+
+def test_every_edge_refusal_has_a_text_in_both_languages() -> None:
+    reasons = server_reasons()
+    assert {"rate.limited", "join.room_full", "join.link_full"} <= reasons
+    for lang, keys in dictionaries().items():
+        missing = sorted(r for r in reasons if f"reason.{r}" not in keys)
+        assert not missing, f"{lang}: no text for {missing}"
+        for code in ("rate_limited", "room_full"):
+            assert f"error.{code}" in keys, (lang, code)
 
 
 def test_every_phase_has_a_name_and_a_purpose() -> None:

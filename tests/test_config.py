@@ -72,3 +72,28 @@ def test_the_wheel_build_bundles_exactly_the_vendored_packages() -> None:
 
 def test_a_checkout_serves_its_own_client_directory() -> None:
     assert Settings().client_dir == REPO / "client"
+
+
+def test_the_readme_configuration_table_lists_every_setting() -> None:
+    from valueroom.config import OPTIONS
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Configuration") : readme.index("### Limits")]
+    for option in OPTIONS:
+        row = next(
+            (line for line in table.splitlines() if line.startswith(f"| `{option.flag}` |")), ""
+        )
+        assert row, option.flag
+        for name in option.env:
+            assert f"`{name}`" in row, (option.flag, name)
+
+
+def test_a_bad_setting_in_the_environment_is_refused_before_serving() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "valueroom", "serve", "--members-per-room", "5000"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert "members per room" in out.stderr

@@ -33,6 +33,7 @@ def test_rules_are_read_from_the_schema_limits_and_currencies() -> None:
     assert read.max_options == SCHEMA["limits"]["max_options"]
     assert read.max_notes == SCHEMA["limits"]["max_notes"]
     assert read.max_amount_units == SCHEMA["limits"]["max_amount_units"]
+    assert read.max_position == SCHEMA["types"]["Position"]["max"]
     assert dict(read.currencies) == SCHEMA["currencies"]
 
 
@@ -43,11 +44,13 @@ def test_core_default_rules_equal_the_schema_rules() -> None:
         default.max_options,
         default.max_notes,
         default.max_amount_units,
+        default.max_position,
     ) == (
         read.max_items,
         read.max_options,
         read.max_notes,
         read.max_amount_units,
+        read.max_position,
     )
     assert dict(default.currencies) == dict(read.currencies)
     assert read.max_amount_units == MAX_UNITS

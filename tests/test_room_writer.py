@@ -52,6 +52,12 @@ class Passthrough(Store):
     async def room(self, room_id: str) -> RoomRecord | None:
         return await self.inner.room(room_id)
 
+    async def set_secrets(self, room_id: str, secret_hashes: dict[str, str]) -> bool:
+        return await self.inner.set_secrets(room_id, secret_hashes)
+
+    async def erase(self, room_id: str) -> None:
+        await self.inner.erase(room_id)
+
     async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
         await self.before_append(room_id, expected)
         await self.inner.append(room_id, expected, events)

@@ -140,6 +140,44 @@ CASES: list[tuple[str, Any]] = [
     ("message", [ACK, {"type": "ack", "op": "o1"}]),
     ("client", {"type": "join", "token": TOKEN, "name": "Bea\nEve"}),
     ("client", {"type": "join", "token": TOKEN, "name": "Bea\u202eEve"}),
+    # Spoofing controls: bidi overrides, isolates and marks, invisible and filler
+    # characters are refused in names and titles; bidi overrides in any text.
+    ("client", {"type": "join", "token": TOKEN, "name": "\u202eSeller (neutral)"}),
+    ("client", {"type": "join", "token": TOKEN, "name": "Bea\u2066x\u2069"}),
+    ("client", {"type": "join", "token": TOKEN, "name": "Bea\u200f"}),
+    ("client", {"type": "join", "token": TOKEN, "name": "B\u200bea"}),
+    ("client", {"type": "join", "token": TOKEN, "name": "B\u00adea"}),
+    ("client", {"type": "join", "token": TOKEN, "name": "\u3164"}),
+    ("client", {"type": "join", "token": TOKEN, "name": "Bea\u0085"}),
+    ("client", {"type": "join", "token": TOKEN, "name": "\U0001f469\u200d\U0001f4bb Bea"}),
+    ("client", {"type": "join", "token": TOKEN, "name": "\u0645\u0631\u064a\u0645"}),
+    (
+        "client",
+        {
+            "type": "cmd",
+            "op": "o1",
+            "name": "item.edit",
+            "args": {"item_id": "i1", "title": "Price\u202e(agreed)"},
+        },
+    ),
+    (
+        "client",
+        {
+            "type": "cmd",
+            "op": "o1",
+            "name": "item.edit",
+            "args": {"item_id": "i1", "description": "a\u2067b\u2069"},
+        },
+    ),
+    (
+        "client",
+        {
+            "type": "cmd",
+            "op": "o1",
+            "name": "item.edit",
+            "args": {"item_id": "i1", "description": "\u05e9\u05dc\u05d5\u05dd\u200f 5"},
+        },
+    ),
     (
         "client",
         {

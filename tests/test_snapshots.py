@@ -118,9 +118,9 @@ def test_each_view_remembers_only_the_last_ops_kept_op_ids() -> None:
         room.do(BUYER, "item.edit", op=f"edit-{n}", item_id="a", title=f"A{n}")
     ops = room.state.view("buyer").ops
     assert len(ops) == OPS_KEPT
-    assert ("buyer", "edit-9") not in ops
-    assert ("buyer", "edit-10") in ops
-    assert ("buyer", f"edit-{OPS_KEPT + 9}") in ops
+    assert ("buyer", "Bea", "edit-9") not in ops
+    assert ("buyer", "Bea", "edit-10") in ops
+    assert ("buyer", "Bea", f"edit-{OPS_KEPT + 9}") in ops
     # Only the actor's own view keeps them: the others never look them up.
     assert room.state.view("seller").ops == {}
     assert room.state.public.ops == {}
@@ -209,6 +209,9 @@ class Collect:
     def stream(self, frames: Iterator[bytes]) -> None:
         for frame in frames:
             self.push(frame)
+
+    def push_latest(self, frame: bytes) -> None:
+        self.push(frame)
 
     def close(self, code: int, reason: str) -> None:
         self.frames.append({"type": "closed", "code": code})

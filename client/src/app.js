@@ -8,7 +8,7 @@
 import { installDebugHooks } from "./debug.js";
 import { lang, t } from "./i18n.js";
 import { loadSchema } from "./schema.js";
-import { rememberJoined } from "./rooms-list.js";
+import { forgetRoom, rememberJoined } from "./rooms-list.js";
 import { remembered } from "./storage.js";
 import { askName, showInvalidLink } from "./views/joinform.js";
 import { mountLanding } from "./views/landing.js";
@@ -58,6 +58,13 @@ async function main() {
     token,
     name,
     onInvalid: () => remembered.forgetToken(roomId),
+    // Asked by the user: this device keeps no way back into the room.
+    onForget: () => {
+      session.connection.drop({ hold: true });
+      remembered.forgetToken(roomId);
+      if (roomId) forgetRoom(roomId);
+      location.assign("/");
+    },
   });
   installDebugHooks(session);
   // Once welcomed, the landing page can list this room with the role and link it was joined by.

@@ -21,6 +21,10 @@ export const ConnState = Object.freeze({
 });
 
 const CLOSE_BAD_TOKEN = 4401;
+// The link was revoked, or the room erased: as final as a bad token.
+const CLOSE_REVOKED = 4403;
+const CLOSE_ERASED = 4410;
+const FINAL = new Set([CLOSE_BAD_TOKEN, CLOSE_REVOKED, CLOSE_ERASED]);
 const BASE_DELAY_MS = 250;
 const MAX_DELAY_MS = 10_000;
 // After this many failed attempts in a row we call it "offline" (and keep trying).
@@ -151,7 +155,7 @@ export class Connection {
   lost(code) {
     this.socket = null;
     this.joined = false;
-    if (code === CLOSE_BAD_TOKEN) {
+    if (FINAL.has(code)) {
       this.setState(ConnState.INVALID);
       return;
     }

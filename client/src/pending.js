@@ -3,7 +3,10 @@
 //
 // An op leaves the queue when its ack, its error, or an event carrying its op
 // id arrives. Ops survive a reconnect and are re-sent with the same op id;
-// the server applies an op id once.
+// the server applies an op id once. An op refused for a passing reason (the
+// store unavailable, the room busy, too many edits at once) is *held*: it
+// stays in the queue, still shown, and is re-sent later until it lands or the
+// user discards it.
 
 import { newItem } from "./model.js";
 import { parseAmount } from "./money.js";
@@ -22,6 +25,33 @@ export class PendingOps {
   constructor() {
     /** @type {Op[]} */
     this.ops = [];
+    /** @type {Set<string>} ids of ops refused for a passing reason, waiting to be re-sent */
+    this.held = new Set();
+  }
+
+  /**
+   * Keep a refused op for a later retry; false if it is not pending.
+   * @param {string} opId
+   */
+  hold(opId) {
+    if (!this.has(opId)) return false;
+    this.held.add(opId);
+    return true;
+  }
+
+  /** The held ops, in order; they are no longer held (they are about to be re-sent). */
+  release() {
+    const ops = this.ops.filter((op) => this.held.has(op.op));
+    this.held.clear();
+    return ops;
+  }
+
+  /** Drop every held op (the user gave up on them); returns them. */
+  discardHeld() {
+    const gone = this.ops.filter((op) => this.held.has(op.op));
+    this.ops = this.ops.filter((op) => !this.held.has(op.op));
+    this.held.clear();
+    return gone;
   }
 
   get size() {
@@ -39,6 +69,7 @@ export class PendingOps {
    * @returns {Op | undefined}
    */
   take(opId) {
+    this.held.delete(opId);
     const index = this.ops.findIndex((op) => op.op === opId);
     return index < 0 ? undefined : this.ops.splice(index, 1)[0];
   }

@@ -58,6 +58,10 @@ export class Session {
     /** @type {{state: import("./connection.js").ConnStateName, attempt: number}} */
     this.conn = { state: ConnState.CONNECTING, attempt: 0 };
     this.joinedOnce = false;
+    // Re-sending ops refused for a passing reason (see scheduleRetry).
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.retryTimer = null;
+    this.retries = 0;
     // Per item: the last refusal of a figures.set / consent.set, shown next to the field.
     /** @type {Map<string, Record<string, any>>} */
     this.fieldErrors = new Map();
@@ -421,11 +425,14 @@ export class Session {
     applyEvent(this.confirmed, frame);
     for (const listener of this.eventListeners) listener(frame, mine);
     this.lastSeq = frame.seq;
-    if (frame.op !== null) this.pending.take(frame.op);
+    // An op id is this page's only when the event is this member's own: a
+    // teammate on the same link may (by chance or by mischief) use the same id.
+    if (frame.op !== null && frame.actor?.name === this.you?.name) this.pending.take(frame.op);
   }
 
   on_ack(frame) {
     this.pending.take(frame.op);
+    this.retries = 0;
   }
 
   on_history(frame) {
@@ -439,6 +446,12 @@ export class Session {
       const wait = this.historyWait;
       this.historyWait = null;
       wait.reject(frame);
+      return;
+    }
+    if (frame.op !== null && RETRYABLE.has(frame.code) && this.pending.hold(frame.op)) {
+      // Not lost: the edit stays on screen and is sent again until it lands.
+      this.scheduleRetry();
+      this.emitError({ ...frame, command: null, kept: true });
       return;
     }
     const op = frame.op === null ? undefined : this.pending.take(frame.op);
@@ -468,10 +481,41 @@ export class Session {
     }
   }
 
+  /** Re-send the held ops after a growing pause (1 s, 2 s, 4 s, ... at most 30 s). */
+  scheduleRetry() {
+    if (this.retryTimer !== null) return;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** this.retries);
+    this.retries += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      for (const op of this.pending.release()) {
+        // Not connected: the welcome re-sends every pending op anyway.
+        if (!this.connection.ready || !this.connection.send({ type: "cmd", op: op.op, name: op.name, args: op.args })) break;
+      }
+    }, delay);
+  }
+
+  /** How many edits wait for a retry. */
+  get unsaved() {
+    return this.pending.held.size;
+  }
+
+  /** Give up the edits that wait for a retry; the page shows the server's state again. */
+  discardUnsaved() {
+    const gone = this.pending.discardHeld().length;
+    this.changed();
+    return gone;
+  }
+
   emitError(error) {
     for (const listener of this.errorListeners) listener(error);
   }
 }
+
+// Refusals that pass: the op is kept and re-sent, never dropped.
+const RETRYABLE = new Set(["unavailable", "busy", "rate_limited"]);
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 30_000;
 
 function defaultUrl() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";

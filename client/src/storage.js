@@ -42,6 +42,7 @@ export const remembered = {
   forgetToken(roomId) {
     write(tab, `token.${roomId}`, null);
     write(local, `token.${roomId}`, null);
+    if (read(local, "lastRoom") === roomId) write(local, "lastRoom", null);
   },
   lastRoom: () => read(local, "lastRoom"),
 };

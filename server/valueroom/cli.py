@@ -1,5 +1,10 @@
 """``valueroom serve``: run the app under uvicorn (uvloop, httptools) with valueroom's websocket edge.
 
+Flags come from :data:`valueroom.config.OPTIONS` (each with its environment
+variable); a flag wins over its variable. At start-up the soft limit on open
+file descriptors is raised to the hard limit where the system allows, so the
+connection budget (see ``--max-connections``) is as large as it can be.
+
 ``valueroom verify ROOM --store URL``: check a room's hash chain end to end
 (see ``valueroom.store.chain``); exit 0 when it holds, 1 at the first event
 where it breaks (named), 2 when there is no such room.
@@ -15,16 +20,20 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import socket
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from valueroom import logs
-from valueroom.config import Settings
+from valueroom.config import OPTIONS, Settings
 
-__all__ = ["SWITCH_INTERVAL", "main"]
+__all__ = ["SWITCH_INTERVAL", "listening_socket", "main", "raise_descriptor_limit"]
 
 SWITCH_INTERVAL = 0.0005
+
+log = logging.getLogger(__name__)
 
 
 def _parser(defaults: Settings) -> argparse.ArgumentParser:
@@ -33,53 +42,25 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the app (HTTP and websockets)")
-    serve.add_argument(
-        "--host",
-        default=defaults.host,
-        help=f"interface to bind [env VALUEROOM_HOST] (default {defaults.host})",
-    )
-    serve.add_argument(
-        "--port",
-        type=int,
-        default=defaults.port,
-        help=f"TCP port [env PORT] (default {defaults.port})",
-    )
-    serve.add_argument(
-        "--store",
-        default=defaults.store_url,
-        help="event store URL: sqlite:///file.db (embedded), redis://host:port/db or "
-        "redis+cluster://host:port (any node of a Redis Cluster) "
-        f"[env REDIS_URL, then VALUEROOM_STORE] (default {defaults.store_url})",
-    )
-    serve.add_argument(
-        "--public-url",
-        default=defaults.public_url,
-        help="base URL of invite links [env VALUEROOM_PUBLIC_URL] (default: from the request)",
-    )
-    serve.add_argument(
-        "--allow-origin",
-        action="append",
-        default=list(defaults.allowed_origins),
-        help="also accept websockets from this Origin; repeatable [env VALUEROOM_ALLOWED_ORIGINS, comma-separated]",
-    )
-    serve.add_argument(
-        "--idle",
-        type=float,
-        default=defaults.idle_seconds,
-        help=f"unload a room idle this many seconds [env VALUEROOM_IDLE_SECONDS] (default {defaults.idle_seconds:g})",
-    )
-    serve.add_argument(
-        "--queue",
-        type=int,
-        default=defaults.send_queue,
-        help=f"frames buffered per connection before it is dropped as too slow [env VALUEROOM_SEND_QUEUE] (default {defaults.send_queue})",
-    )
-    serve.add_argument(
-        "--send-deadline",
-        type=float,
-        default=defaults.send_deadline,
-        help=f"drop a connection whose peer read nothing for this many seconds while frames waited [env VALUEROOM_SEND_DEADLINE] (default {defaults.send_deadline:g})",
-    )
+    for option in OPTIONS:
+        default = getattr(defaults, option.field)
+        env = ", then ".join(option.env)
+        shown = (
+            "not set"
+            if default in (None, ())
+            else f"{default:g}"
+            if isinstance(default, float)
+            else default
+        )
+        kwargs: dict[str, Any] = {
+            "dest": option.field,
+            "help": f"{option.help} [env {env}] (default {shown})",
+            "metavar": option.metavar,
+        }
+        if option.many:
+            serve.add_argument(option.flag, action="append", default=list(default), **kwargs)
+        else:
+            serve.add_argument(option.flag, type=option.parse, default=default, **kwargs)
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
@@ -186,8 +167,13 @@ async def _demo(store_url: str, public_url: str) -> dict[str, str | None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    defaults = Settings.from_env()
-    args = _parser(defaults).parse_args(argv)
+    try:
+        defaults = Settings.from_env()
+    except ValueError as exc:
+        print(f"valueroom: {exc}", file=sys.stderr)
+        return 2
+    parser = _parser(defaults)
+    args = parser.parse_args(argv)
     if args.command == "verify":
         return verify(args.room, args.store)
     if args.command == "export":
@@ -202,22 +188,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         for role, link in links.items():
             print(f"  {role:<8} {link}")
         return 0
-    settings = dataclasses.replace(
-        defaults,
-        host=args.host,
-        port=args.port,
-        store_url=args.store,
-        public_url=args.public_url,
-        allowed_origins=tuple(args.allow_origin),
-        idle_seconds=args.idle,
-        send_queue=args.queue,
-        send_deadline=args.send_deadline,
-    )
+    chosen = {option.field: getattr(args, option.field) for option in OPTIONS}
+    for option in OPTIONS:
+        if option.many:
+            chosen[option.field] = tuple(chosen[option.field])
+    try:
+        settings = dataclasses.replace(defaults, **chosen)
+    except ValueError as exc:
+        parser.error(str(exc))
     import uvicorn
 
     from valueroom.edge.app import create_app
 
-    logs.configure(args.log_level, args.log_format)
+    logs.configure(args.log_level, args.log_format, settings.log_lines_per_second)
+    soft = raise_descriptor_limit()
+    if soft is not None:
+        log.info("open file descriptors: up to %d", soft)
     # An ack waits for the store's commit thread (SQLite), which needs the GIL
     # back after its fsync; with the default 5 ms switch interval a busy event
     # loop makes it wait up to that long. 0.5 ms bounds the wait and costs
@@ -227,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = uvicorn.Config(
         app,
         ws=app.edge.protocol,  # type: ignore[arg-type]  # a protocol factory, as uvicorn calls it
-        http="httptools",
+        http=app.edge.http_protocol,  # type: ignore[arg-type]  # likewise
         loop="uvloop",
         log_level=args.log_level,
         log_config=None,  # uvicorn's lines go through logs.configure's handler too
@@ -235,6 +221,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     uvicorn.Server(config).run(sockets=[listening_socket(settings.host, settings.port)])
     return 0
+
+
+def raise_descriptor_limit() -> int | None:
+    """Raise the soft RLIMIT_NOFILE to the hard limit where allowed; return the soft limit.
+
+    None where the platform has no such limit. A refusal leaves it as it was.
+    """
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return soft
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -17,6 +17,11 @@ or, with ``json``, as one JSON object per line with the keys ``time``,
 ``level``, ``logger``, ``message``, ``room``, ``member`` (and ``exc`` with a
 traceback).
 
+Volume: with a rate (``--log-rate``, lines per second, bursts of ten times
+that) lines beyond it are counted, not written; the next line written is
+preceded by one that says how many were dropped. Whatever clients do, the log
+grows at most that fast.
+
 Privacy: log lines name rooms, members (by id) and roles, never a figure or
 a note. The websocket protocol's frame dumps (at DEBUG, frame bytes in hex)
 are dropped, since a frame may hold a party's private figures.
@@ -27,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -36,6 +42,7 @@ __all__ = [
     "FORMATS",
     "TEXT_FORMAT",
     "JsonFormatter",
+    "RateLimitedHandler",
     "bind",
     "bound",
     "configure",
@@ -117,10 +124,54 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
-def configure(level: str = "info", fmt: Literal["text", "json"] = "text") -> None:
-    """Send every line to standard error in ``fmt`` at ``level`` and above."""
+class RateLimitedHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that writes at most ``rate`` lines a second (bursts of ``10 * rate``).
+
+    Lines over the rate are counted and dropped; the next line written is
+    preceded by a WARNING saying how many were. ``rate`` 0 writes every line.
+    """
+
+    def __init__(self, rate: float = 0.0, clock: Any = time.monotonic) -> None:
+        super().__init__()
+        self.rate = rate
+        self.burst = max(1.0, rate * 10)
+        self.tokens = self.burst
+        self.dropped = 0
+        self._clock = clock
+        self._stamp = clock()
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        if self.rate <= 0:
+            return bool(super().handle(record))
+        now = self._clock()
+        self.tokens = min(self.burst, self.tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        if self.tokens < 1:
+            self.dropped += 1
+            return False
+        self.tokens -= 1
+        if self.dropped:
+            note = logging.LogRecord(
+                __name__,
+                logging.WARNING,
+                __file__,
+                0,
+                "%d log lines were dropped (over --log-rate)",
+                (self.dropped,),
+                None,
+            )
+            note.room = note.member = "-"
+            self.dropped = 0
+            super().handle(note)
+        return bool(super().handle(record))
+
+
+def configure(
+    level: str = "info", fmt: Literal["text", "json"] = "text", rate: float = 0.0
+) -> None:
+    """Send every line to standard error in ``fmt`` at ``level`` and above, at most ``rate`` a second."""
     install()
-    handler = logging.StreamHandler()
+    handler = RateLimitedHandler(rate)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -52,6 +52,7 @@ export const en = {
   "create.again.question": "You already created “{title}” on this page. Create another room?",
   "create.again.yes": "Create another room",
   "create.again.no": "Cancel",
+  "create.error.rate_limited": "Too many rooms were created from your network lately. Try again later.",
 
   "invites.heading": "Invite links",
   "invites.lead": "Each link lets its holder in with that role. Share it only with that party's team.",
@@ -93,6 +94,9 @@ export const en = {
   "conn.offline": "Offline",
   "conn.invalid": "Invalid invite link",
   "conn.pending": ({ count }) => plural(count, "{count} pending edit", "{count} pending edits"),
+  "room.forget": "Forget this room on this device",
+  "conn.retrying": ({ count }) => plural(count, "{count} not saved yet, trying again", "{count} not saved yet, trying again"),
+  "conn.discard": "Discard unsaved edits",
 
   "toast.close": "Close",
   "toast.close.icon": "×",
@@ -114,6 +118,10 @@ export const en = {
   "error.busy": "The room is very busy; try again.",
   "error.internal_error": "Something went wrong on the server; nothing was changed.",
   "error.invalid_history": "That part of the history cannot be shown.",
+  "error.revoked": "This invite link was revoked.",
+  "error.erased": "This room was erased.",
+  "error.rate_limited": "Too many changes at once; slow down a little.",
+  "error.room_full": "This room has as many participants as allowed.",
 
   "reason.figure.empty": "{field}: enter an amount.",
   "reason.figure.not_a_number": "{field}: enter a plain number, such as 120000 or 1234.56.",
@@ -136,6 +144,11 @@ export const en = {
   "reason.schema.too_long": "{field} is too long: at most {max} characters.",
   "reason.schema.too_short": "{field} is too short.",
   "reason.schema.bad_characters": "{field} contains characters that are not allowed.",
+  "reason.link.revoked": "This invite link was revoked; ask for the new one.",
+  "reason.room.erased": "This room was erased.",
+  "reason.rate.limited": "Too many changes at once; this one was not applied. Try again in a moment.",
+  "reason.join.room_full": "This room is full: at most {max} people can be connected at once.",
+  "reason.join.link_full": "This invite link is in use by as many people as allowed ({max}).",
 
   "field.value": "Value",
   "field.cost": "Cost",

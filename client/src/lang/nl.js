@@ -54,6 +54,7 @@ export const nl = {
   "create.again.question": "Je hebt op deze pagina al “{title}” aangemaakt. Nog een ruimte aanmaken?",
   "create.again.yes": "Nog een ruimte aanmaken",
   "create.again.no": "Annuleren",
+  "create.error.rate_limited": "Vanaf uw netwerk zijn kort geleden te veel ruimtes aangemaakt. Probeer het later opnieuw.",
 
   "invites.heading": "Uitnodigingslinks",
   "invites.lead": "Met elke link komt de houder binnen in die rol. Deel hem alleen met het team van die partij.",
@@ -95,6 +96,9 @@ export const nl = {
   "conn.offline": "Offline",
   "conn.invalid": "Ongeldige uitnodigingslink",
   "conn.pending": ({ count }) => plural(count, "{count} wijziging wacht", "{count} wijzigingen wachten"),
+  "room.forget": "Vergeet deze ruimte op dit apparaat",
+  "conn.retrying": ({ count }) => plural(count, "{count} nog niet opgeslagen, opnieuw proberen", "{count} nog niet opgeslagen, opnieuw proberen"),
+  "conn.discard": "Niet-opgeslagen wijzigingen weggooien",
 
   "toast.close": "Sluiten",
   "toast.close.icon": "×",
@@ -116,6 +120,10 @@ export const nl = {
   "error.busy": "Het is erg druk in de ruimte; probeer het opnieuw.",
   "error.internal_error": "Er ging iets mis op de server; er is niets gewijzigd.",
   "error.invalid_history": "Dat deel van de geschiedenis kan niet getoond worden.",
+  "error.revoked": "Deze uitnodigingslink is ingetrokken.",
+  "error.erased": "Deze ruimte is gewist.",
+  "error.rate_limited": "Te veel wijzigingen tegelijk; doe het wat rustiger aan.",
+  "error.room_full": "Deze ruimte heeft zoveel deelnemers als is toegestaan.",
 
   "reason.figure.empty": "{field}: vul een bedrag in.",
   "reason.figure.not_a_number": "{field}: vul een gewoon getal in, zoals 120000 of 1234,56.",
@@ -138,6 +146,11 @@ export const nl = {
   "reason.schema.too_long": "{field} is te lang: hoogstens {max} tekens.",
   "reason.schema.too_short": "{field} is te kort.",
   "reason.schema.bad_characters": "{field} bevat tekens die niet zijn toegestaan.",
+  "reason.link.revoked": "Deze uitnodigingslink is ingetrokken; vraag om de nieuwe.",
+  "reason.room.erased": "Deze ruimte is gewist.",
+  "reason.rate.limited": "Te veel wijzigingen tegelijk; deze is niet doorgevoerd. Probeer het zo opnieuw.",
+  "reason.join.room_full": "Deze ruimte is vol: er kunnen hoogstens {max} mensen tegelijk verbonden zijn.",
+  "reason.join.link_full": "Deze uitnodigingslink wordt al door zoveel mensen gebruikt als is toegestaan ({max}).",
 
   "field.value": "Waarde",
   "field.cost": "Kosten",

@@ -5,20 +5,36 @@ import { h, setData, setText } from "../dom.js";
 import { t, tr } from "../i18n.js";
 
 export class RoomHeader {
-  /** @param {import("../session.js").Session} session */
-  constructor(session) {
+  /**
+   * @param {import("../session.js").Session} session
+   * @param {() => void} [onForget] forget this room's invite on this device and leave
+   */
+  constructor(session, onForget) {
     this.session = session;
     this.title = h("h1", { class: "room-title", testid: "room-title" });
     this.me = h("span", { class: "me", testid: "me" });
     this.role = h("span", { class: "role-badge", testid: "my-role" });
     this.presence = h("ul", { class: "presence", testid: "presence" });
     this.badge = h("span", { class: "conn", testid: "conn-state", attrs: { role: "status" } });
+    // Edits the server refused for a passing reason wait here for a retry; the user may give them up.
+    this.discard = tr(
+      h("button", { type: "button", class: "btn btn-ghost btn-small", testid: "discard-unsaved", on: { click: () => session.discardUnsaved() } }),
+      "conn.discard",
+    );
+    this.discard.hidden = true;
+    this.forget = tr(
+      h("button", { type: "button", class: "btn btn-ghost btn-small", testid: "forget-room", on: { click: () => onForget?.() } }),
+      "room.forget",
+    );
+    this.forget.hidden = !onForget;
     this.el = h(
       "div",
       { class: "room-header" },
       h("div", { class: "room-heading" }, this.title, h("div", { class: "room-me" }, this.role, this.me)),
       h("div", { class: "room-presence" }, tr(h("span", { class: "presence-label" }), "presence.label"), this.presence),
       this.badge,
+      this.discard,
+      this.forget,
     );
     this.membersKey = null;
   }
@@ -72,7 +88,10 @@ export class RoomHeader {
     const { state, attempt } = this.session.conn;
     const pending = this.session.pending.size;
     let text = t(`conn.${state}`, { attempt });
+    const unsaved = this.session.unsaved;
     if (pending > 0) text += ` · ${t("conn.pending", { count: pending })}`;
+    if (unsaved > 0) text += ` · ${t("conn.retrying", { count: unsaved })}`;
+    this.discard.hidden = unsaved === 0;
     setText(this.badge, text);
     setData(this.badge, "state", state);
     setData(this.badge, "pending", pending);

@@ -24,6 +24,10 @@ export function mountLanding(root, { validator }) {
   );
   const myRooms = new MyRooms();
   const form = createForm(validator, (result, neutral, title) => {
+    // Without a configured public URL the server sends links relative to this page's origin.
+    for (const [role, link] of Object.entries(result.links)) {
+      if (link) result.links[role] = new URL(link, location.href).href;
+    }
     // Remembered on this device, so the links survive a reload.
     rememberCreated(result, title);
     myRooms.render();
@@ -122,6 +126,10 @@ function createForm(validator, onCreated) {
         body: JSON.stringify(body),
       });
       const data = await response.json().catch(() => null);
+      if (response.status === 429) {
+        showError(error, "create.error.rate_limited");
+        return;
+      }
       if (!response.ok) {
         showError(error, "create.error.server", { detail: data?.error?.message ?? response.status });
         return;
@@ -153,7 +161,9 @@ function showInvites(section, result, neutral) {
   section.querySelector("button")?.focus();
 }
 
-function inviteCard(role, link) {
+function inviteCard(role, given) {
+  // Without a configured public URL the server sends links relative to this page's origin.
+  const link = new URL(given, location.href).href;
   const input = h("input", { readOnly: true, value: link, class: "invite-link", testid: `invite-link-${role}` });
   trAttr(input, "aria-label", `invites.link.${role}`);
   const copy = tr(

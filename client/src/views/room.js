@@ -18,9 +18,9 @@ import { SealDesk } from "./seal.js";
 import { SplitView } from "./split.js";
 import { errorToast } from "./toast.js";
 
-export function mountRoom(root, topbar, { validator, token, name, onInvalid }) {
+export function mountRoom(root, topbar, { validator, token, name, onInvalid, onForget }) {
   const session = new Session({ validator, token, name });
-  const header = new RoomHeader(session);
+  const header = new RoomHeader(session, onForget);
   const agenda = new AgendaView(session);
   const split = new SplitView(session);
   const phase = new PhaseView(session);

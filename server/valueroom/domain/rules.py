@@ -24,6 +24,8 @@ class Rules:
     max_options: int = 20
     max_notes: int = 200
     max_amount_units: int = 999_999_999_999
+    # The longest agenda order key a frame may carry (the schema's Position).
+    max_position: int = 64
     currencies: Mapping[str, int] = field(
         default_factory=lambda: MappingProxyType(
             {

@@ -39,7 +39,7 @@ from valueroom.domain.visibility import ROLES
 __all__ = ["FORMAT", "from_record", "to_record"]
 
 #: Bumped whenever the record's shape changes; an older snapshot is then ignored.
-FORMAT = 3
+FORMAT = 4  # 4: op ids keyed by sender (role, name, op)
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def _view_record(view: View) -> dict[str, Any]:
                 item_id: [_plain(entry) for entry in entries]
                 for item_id, entries in view.access.items()
             },
-            "ops": [[role, op, n] for (role, op), n in view.ops.items()],
+            "ops": [[role, name, op, n] for (role, name, op), n in view.ops.items()],
             "commitments": [_plain(c) for c in view.commitments.values()],
         }
     )
@@ -109,7 +109,7 @@ def _view_from(record: dict[str, Any]) -> View:
         access={
             item_id: [Access(**d) for d in entries] for item_id, entries in record["access"].items()
         },
-        ops={(role, op): n for role, op, n in record["ops"]},
+        ops={(role, name, op): n for role, name, op, n in record["ops"]},
         commitments={d["id"]: Commitment(**d) for d in record["commitments"]},
     )
 

@@ -355,10 +355,12 @@ class View:
     unsigned: dict[str, Any] | None = None
     # Once both parties signed one hash: {"hash", "sheet", "at"}; the room is closed.
     agreement: dict[str, Any] | None = None
-    # (actor role, client op id) -> this view's number of the op's last event,
-    # for ops of this view's own role (the last OPS_KEPT of them); makes a
-    # re-sent command idempotent across reconnects, restarts and processes.
-    ops: dict[tuple[str, str], int] = field(default_factory=dict)
+    # (actor role, actor name, client op id) -> this view's number of the op's
+    # last event, for ops of this view's own role (the last OPS_KEPT of them);
+    # makes a re-sent command idempotent across reconnects, restarts and
+    # processes. The name is part of the key: teammates on one link are
+    # different senders, and one's op id never swallows another's command.
+    ops: dict[tuple[str, str, str], int] = field(default_factory=dict)
     # The method's guidance: this party's own answers to the two core
     # questions (its own view only), who is ready to share them, both sides'
     # answers once both were, the transparency plan per item (party -> intends
@@ -795,7 +797,7 @@ def apply(view: View, event: Event) -> View:
     # command is looked up, and other views need not pay for it.
     if event.op is not None and event.actor is not None and event.actor.role == view.role:
         ops = view.ops
-        ops[(event.actor.role, event.op)] = view.seq
+        ops[(event.actor.role, event.actor.name, event.op)] = view.seq
         if len(ops) > OPS_KEPT:
             del ops[next(iter(ops))]  # the oldest: dicts keep insertion order
     return view

@@ -7,6 +7,7 @@ is loaded from a CDN.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,8 +24,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from valueroom import logs
 from valueroom.config import Settings
 from valueroom.edge import http
+from valueroom.edge.limits import RateTable
+from valueroom.edge.metrics import Metrics
 from valueroom.edge.ws import Edge
 from valueroom.protocol.schema import rules
+from valueroom.rooms import lifecycle
 from valueroom.rooms.registry import Registry
 from valueroom.store import open_store
 
@@ -99,12 +103,31 @@ def create_app(settings: Settings | None = None) -> ValueroomApp:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = open_store(settings.store_url)
         await store.open()
-        registry = Registry(store, idle_seconds=settings.idle_seconds, rules=rules())
+        registry = Registry(
+            store,
+            idle_seconds=settings.idle_seconds,
+            rules=rules(),
+            members_per_room=settings.members_per_room,
+            members_per_link=settings.members_per_link,
+        )
         app.state.registry = edge.registry = registry
         app.state.settings = settings
+        app.state.creations = creations = RateTable(settings.rooms_per_hour)
+        metrics = None
+        if settings.metrics:
+            metrics = Metrics(edge, registry, creations)
+            app.state.metrics_address = metrics.serve(settings.metrics)
+        sweeper, stop = None, asyncio.Event()
+        if settings.retention > 0:
+            sweeper = asyncio.create_task(lifecycle.keep_for(registry, settings.retention, stop))
         try:
             yield
         finally:
+            stop.set()
+            if sweeper is not None:
+                await sweeper
+            if metrics is not None:
+                metrics.stop()
             edge.registry = None
             await registry.close()
             await store.close()
@@ -116,6 +139,8 @@ def create_app(settings: Settings | None = None) -> ValueroomApp:
         Route("/", page),
         Route("/join", page),
         Route("/api/rooms", http.create_room, methods=["POST"]),
+        Route("/api/rooms/{room_id}", http.erase_room, methods=["DELETE"]),
+        Route("/api/rooms/{room_id}/links/{role}", http.reissue_link, methods=["POST"]),
         Route("/api/health", http.health),
         Route("/schema.json", http.schema),
         Mount("/src", StaticFiles(directory=client_dir / "src", check_dir=False), name="src"),

@@ -8,13 +8,22 @@ agreed; a party may bring its own figures along.
 Errors are JSON ``{"error": {"code": ..., "message": ...}}`` with a fitting
 status. Room creation requires ``Content-Type: application/json``, which a
 cross-site HTML form cannot send without a CORS preflight (that this server
-never approves).
+never approves); a request whose ``Origin`` is another site's (and not one
+of ``--allow-origin``) is refused (403 ``foreign_origin``), and one client
+address may create ``--rooms-per-hour`` rooms an hour (429 ``rate_limited``
+beyond, with ``Retry-After``).
+
+Invite links are built from ``--public-url``; without it, from the request's
+``Host`` only when it is one of ``--allow-host``; otherwise they are
+relative (``/join#token``) and the browser completes them with its own
+origin. A forged ``Host`` header therefore never shapes a link.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -23,16 +32,45 @@ import shared_schema
 from valueroom.config import Settings
 from valueroom.domain.errors import DomainError
 from valueroom.domain.visibility import ROLES
+from valueroom.edge.limits import RateTable, address_key
 from valueroom.protocol.schema import SchemaViolation, check_http
+from valueroom.rooms import lifecycle
 from valueroom.rooms.registry import Registry
 
-__all__ = ["create_room", "health", "invite_links", "schema"]
+__all__ = [
+    "create_room",
+    "erase_room",
+    "health",
+    "invite_links",
+    "link_base",
+    "reissue_link",
+    "same_origin",
+    "schema",
+]
 
 MAX_BODY = 16 * 1024
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def link_base(request: Request, settings: Settings) -> str:
+    """The base of invite links: the public URL, an allowed Host of the request, or ``""``."""
+    if settings.public_url:
+        return settings.public_url
+    host = request.headers.get("host", "")
+    if host and host in settings.allowed_hosts:
+        return f"{request.url.scheme}://{host}"
+    return ""
+
+
+def same_origin(request: Request, settings: Settings) -> bool:
+    """No ``Origin`` (not a browser), the page's own, or an allowed one."""
+    origin = request.headers.get("origin")
+    if origin is None or origin in settings.allowed_origins:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host")
 
 
 def invite_links(base: str, tokens: dict[str, str]) -> dict[str, str | None]:
@@ -44,6 +82,17 @@ def invite_links(base: str, tokens: dict[str, str]) -> dict[str, str | None]:
 async def create_room(request: Request) -> Response:
     registry: Registry = request.app.state.registry
     settings: Settings = request.app.state.settings
+    if not same_origin(request, settings):
+        return _error(403, "foreign_origin", "rooms are created from this site's own pages")
+    creations: RateTable = request.app.state.creations
+    client = request.client
+    wait = creations.take(address_key(client.host if client else None))
+    if wait is not None:
+        response = _error(
+            429, "rate_limited", "too many rooms created from this address; try later"
+        )
+        response.headers["Retry-After"] = str(max(1, round(wait)))
+        return response
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return _error(415, "unsupported_media_type", "send the room as application/json")
     body = b""
@@ -78,13 +127,52 @@ async def create_room(request: Request) -> Response:
             currency=data.get("currency", "EUR"),
             neutral=data.get("neutral", False),
         )
-    base = settings.public_url or str(request.base_url)
+    base = link_base(request, settings)
     body_out = {
         "room_id": created.room_id,
         "log_id": created.log_id,
         "links": invite_links(base, created.tokens),
+        # Manages the room (revoke and reissue links, erase); joins no role.
+        "creator_token": created.creator_token,
     }
     return JSONResponse(body_out, status_code=201, headers={"Cache-Control": "no-store"})
+
+
+async def _manager(request: Request) -> tuple[Registry, str] | Response:
+    """The registry and room id when the request carries a managing token, else the refusal."""
+    registry: Registry = request.app.state.registry
+    settings: Settings = request.app.state.settings
+    if not same_origin(request, settings):
+        return _error(403, "foreign_origin", "rooms are managed from this site's own pages")
+    room_id = request.path_params["room_id"]
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or await lifecycle.authorize(registry, room_id, token) is None:
+        return _error(403, "not_permitted", "send the creator's or the neutral's token")
+    return registry, room_id
+
+
+async def reissue_link(request: Request) -> Response:
+    """``POST /api/rooms/{room_id}/links/{role}``: revoke the role's link, answer the new one."""
+    found = await _manager(request)
+    if isinstance(found, Response):
+        return found
+    registry, room_id = found
+    role = request.path_params["role"]
+    token = await lifecycle.reissue(registry, room_id, role)
+    if token is None:
+        return _error(404, "not_found", "this room has no link for that role")
+    link = invite_links(link_base(request, request.app.state.settings), {role: token})[role]
+    return JSONResponse({"role": role, "link": link}, headers={"Cache-Control": "no-store"})
+
+
+async def erase_room(request: Request) -> Response:
+    """``DELETE /api/rooms/{room_id}``: close every member and delete the room for good."""
+    found = await _manager(request)
+    if isinstance(found, Response):
+        return found
+    registry, room_id = found
+    await lifecycle.erase(registry, room_id)
+    return Response(status_code=204)
 
 
 async def schema(request: Request) -> Response:
@@ -92,5 +180,7 @@ async def schema(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    registry: Registry = request.app.state.registry
-    return JSONResponse({"ok": True, "rooms_loaded": len(registry.rooms)})
+    """Healthy or not, and nothing else: no counts that would tell a stranger how busy we are."""
+    registry: Registry | None = getattr(request.app.state, "registry", None)
+    ok = registry is not None and await registry.store.healthy()
+    return JSONResponse({"ok": ok}, status_code=200 if ok else 503)

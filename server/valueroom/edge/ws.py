@@ -17,6 +17,11 @@ Close codes (besides the standard ones, e.g. 1009 for a frame over the
 4400  no ``join`` frame within the join timeout
 4401  the invite token is not valid (after a ``bad_token`` error)
 4408  the connection could not keep up; reconnect and resume
+4403  the link this member joined through was revoked (after a ``revoked``
+      error, reason ``link.revoked``)
+4409  the room, or its role's link, has as many members as allowed (after a
+      ``room_full`` error)
+4410  the room was erased (after an ``erased`` error, reason ``room.erased``)
 1011  the store could not open the room (after an ``unavailable`` error),
       or the room's writer failed (the room is reloaded on the next join)
 1012  the server is shutting down
@@ -42,6 +47,16 @@ Keepalive: every ``ping_interval`` (20 s) one timer pings every open
 connection; one that sent nothing since the previous round, not even a pong,
 is dropped and leaves its room, so a peer that vanished without closing does
 not stay present for good.
+
+Limits (see :mod:`valueroom.edge.limits`): every connection holds a slot
+of the edge's :class:`~valueroom.edge.limits.Gate` from its TCP accept to
+its close, counted as unjoined until its join succeeds. A joined member may
+send ``--commands-per-second`` frames a second (bursts of twice that); a
+frame beyond gets a typed ``rate_limited`` error (its op echoed, nothing
+changed); the frames that arrived with it wait, unread, and the connection is
+not read again until the rate allows the next frame. A flooding member thus
+gets one refusal per refill and costs the process little; its frames pile up
+in its own socket, not in the server.
 
 Sending never blocks the room: frames queued for a connection during one turn
 of the event loop leave together at the end of it, as one batch message (an
@@ -77,6 +92,7 @@ from websockets.server import ServerProtocol
 from valueroom import logs
 from valueroom.config import Settings
 from valueroom.domain.errors import DomainError
+from valueroom.edge.limits import Bucket, Gate, GatedHttp, descriptor_budget
 from valueroom.protocol import frames
 from valueroom.protocol.codec import MAX_BATCH, FrameDecodeError, decode, encode_batch
 from valueroom.protocol.schema import (
@@ -86,12 +102,13 @@ from valueroom.protocol.schema import (
     limit,
 )
 from valueroom.rooms import history, invites
-from valueroom.rooms.live import LiveRoom, Member, RoomClosed
+from valueroom.rooms.live import LiveRoom, Member, RoomClosed, RoomFull
 from valueroom.rooms.registry import Registry
 from valueroom.store.base import StoreError
 
 __all__ = [
     "CLOSE_BAD_TOKEN",
+    "CLOSE_FULL",
     "CLOSE_NO_JOIN",
     "CLOSE_TOO_SLOW",
     "CLOSE_UNAVAILABLE",
@@ -106,6 +123,7 @@ _protocol_log.setLevel(logging.WARNING)
 CLOSE_NO_JOIN = 4400
 CLOSE_BAD_TOKEN = 4401
 CLOSE_TOO_SLOW = 4408
+CLOSE_FULL = 4409
 CLOSE_UNAVAILABLE = 1011
 CLOSE_RESTART = 1012
 # How long a closing handshake may take before the TCP connection is dropped,
@@ -133,6 +151,26 @@ class Edge:
         # Open connections, for the keepalive round (one timer for all of them).
         self._open: set[RoomSocket] = set()
         self._keepalive: asyncio.TimerHandle | None = None
+        budget = settings.max_connections or descriptor_budget(settings.descriptor_reserve)
+        self.gate = Gate(
+            budget=budget,
+            per_address=settings.max_per_address,
+            unjoined=settings.max_unjoined,
+            unjoined_per_address=settings.max_unjoined_per_address,
+        )
+        self.gate.on_refuse = self._refused
+        # Frames refused as over a member's rate, for the operator.
+        self.rate_limited = 0
+
+    def http_protocol(self, **kwargs: Any) -> GatedHttp:
+        """Make the HTTP protocol of one accepted connection (uvicorn's ``http`` class)."""
+        return GatedHttp(self.gate, self.settings.header_timeout, **kwargs)
+
+    def _refused(self, reason: str) -> None:
+        log.info(
+            "refused a connection: %s",
+            "server full" if reason == "full" else "address has too many",
+        )
 
     def protocol(self, *, server_state: Any = None, **_: Any) -> RoomSocket:
         """Make the protocol of one upgraded connection (uvicorn's ``ws`` class).
@@ -194,8 +232,11 @@ class RoomSocket(asyncio.Protocol):
         self.member: Member | None = None
         self._fragments: list[bytes] | None = None
         self._binary = True
-        # Frames, and catch-up streams pulled as the socket drains.
+        # Frames waiting to leave, and catch-up streams pulled as the socket
+        # drains. An empty entry stands for ``_latest``, the newest presence
+        # frame, so a queued one is replaced, never repeated.
         self._queue: deque[bytes | Iterator[bytes]] = deque()
+        self._latest: bytes | None = None
         self._queued = False  # waiting for the edge's flush
         self._writable = True
         self._close: tuple[int, str] | None = None  # a close to send once the queue is out
@@ -210,6 +251,8 @@ class RoomSocket(asyncio.Protocol):
         self._history: asyncio.Task[None] | None = None
         self._export_credit = float(EXPORT_BURST)
         self._export_at = 0.0
+        self._bucket: Bucket | None = None  # a joined member's frame rate
+        self._throttled = False  # not read until the bucket has a token again
 
     # -- asyncio callbacks ------------------------------------------------------
 
@@ -263,10 +306,12 @@ class RoomSocket(asyncio.Protocol):
 
     def _lost(self) -> None:
         self._closing = True
-        self._queue.clear()
+        self._drop_queue()
         for timer in (self._join_timer, self._close_timer, self._deadline):
             if timer is not None:
                 timer.cancel()
+        if self.transport is not None:
+            self.edge.gate.release(self.transport)
         # A join under way is not cancelled (it could be cancelled just after
         # the room admitted the member): it finishes, sees the peer gone, and
         # leaves again.
@@ -309,8 +354,8 @@ class RoomSocket(asyncio.Protocol):
                 self._handshake(event)
             elif isinstance(event, Response):
                 continue  # only a client receives responses
-            elif self._joining is not None:
-                self._held.append(event)
+            elif self._joining is not None or self._throttled:
+                self._held.append(event)  # read again once joined, or once the rate allows
             else:
                 self._frame(event)
 
@@ -365,15 +410,21 @@ class RoomSocket(asyncio.Protocol):
     def _message(self, data: bytes, *, binary: bool) -> None:
         if self._closing:
             return
+        # Every frame of a member counts against its rate, valid or not, before
+        # the schema is checked: a flood of garbage costs as little as one of edits.
         if not binary:
-            self.error("bad_frame", "frames must be binary msgpack")
+            if self._allowed(None):
+                self.error("bad_frame", "frames must be binary msgpack")
             return
         try:
             frame = decode(data)
         except FrameDecodeError as exc:
-            self.error("bad_frame", str(exc))
+            if self._allowed(None):
+                self.error("bad_frame", str(exc))
             return
         op = frame.get("op") if isinstance(frame, dict) else None
+        if not self._allowed(op):
+            return
         try:
             kind = check_client_frame(frame)
             if kind == "cmd":
@@ -480,6 +531,42 @@ class RoomSocket(asyncio.Protocol):
     def error(self, code: str, message: str, op: object = None) -> None:
         self.push(frames.error(op, code, message))
 
+    def _allowed(self, op: object) -> bool:
+        """Spend one of the member's frame tokens; refuse the frame (rate_limited) if none is left."""
+        bucket = self._bucket
+        if bucket is None or bucket.take():
+            return True
+        wait = bucket.wait()
+        self.edge.rate_limited += 1
+        self.push(
+            frames.error(
+                op,
+                "rate_limited",
+                "too many frames; slow down",
+                reason="rate.limited",
+                params={"retry_ms": str(max(1, round(wait * 1000)))},
+            )
+        )
+        if not self._throttled and self.transport is not None:
+            self._throttled = True
+            self.transport.pause_reading()
+            asyncio.get_running_loop().call_later(wait, self._unthrottle)
+        return False
+
+    def _unthrottle(self) -> None:
+        """The rate allows a frame again: take the held ones, then read again if still allowed."""
+        self._throttled = False
+        if self._joining is not None:
+            return  # the join takes the held frames when it ends
+        self._context.run(self._take_held)
+
+    def _take_held(self) -> None:
+        while self._held and not self._closing and not self._throttled:
+            self._frame(self._held.popleft())
+        self._write_out()
+        if self.transport is not None and not self._throttled:
+            self.transport.resume_reading()
+
     # -- the join -----------------------------------------------------------------
 
     def _start_join(self, frame: dict[str, Any]) -> None:
@@ -504,10 +591,10 @@ class RoomSocket(asyncio.Protocol):
             return  # the peer went away while joining
         if self.member is None:
             self._held.clear()
-        while self._held and not self._closing:
+        while self._held and not self._closing and not self._throttled:
             self._frame(self._held.popleft())
         self._write_out()
-        if self.transport is not None:
+        if self.transport is not None and not self._throttled:
             # Also after a failed join: the peer's answer to our close frame must be read.
             self.transport.resume_reading()
 
@@ -525,6 +612,19 @@ class RoomSocket(asyncio.Protocol):
             member = Member(invites.new_id(9), role, frame["name"], self)
             logs.bind(room=record.room_id, member=member.id)
             room = await registry.join(record, member, frame.get("resume"))
+        except RoomFull as full:
+            log.info("join refused: %s", full.reason)
+            self.push(
+                frames.error(
+                    None,
+                    "room_full",
+                    "this room has as many members as allowed",
+                    reason=full.reason,
+                    params={"max": str(full.limit)},
+                )
+            )
+            self.close(CLOSE_FULL, "full")
+            return
         except (StoreError, RoomClosed) as exc:
             log.error("join failed, answered unavailable: %s", exc)
             self.error("unavailable", "the room cannot be opened right now; try again")
@@ -534,6 +634,9 @@ class RoomSocket(asyncio.Protocol):
             room.leave(member)  # admitted just as the peer left
             return
         self.room, self.member = room, member
+        self.edge.gate.joined(self.transport)
+        rate = self.edge.settings.commands_per_second
+        self._bucket = Bucket(rate, 2 * rate)
 
     def _leave(self) -> None:
         room, member = self.room, self.member
@@ -564,6 +667,15 @@ class RoomSocket(asyncio.Protocol):
         self._queue.append(frames)
         if self._writable:
             self._schedule()
+
+    def push_latest(self, frame: bytes) -> None:
+        """Queue ``frame``, replacing the previous one pushed this way if it is still queued."""
+        if self._latest is not None:
+            self._latest = frame
+            return
+        self.push(_LATEST)
+        if self._queue and self._queue[-1] is _LATEST:
+            self._latest = frame
 
     def close(self, code: int, reason: str) -> None:
         """Send what is queued, then a close frame with ``code``."""
@@ -600,14 +712,15 @@ class RoomSocket(asyncio.Protocol):
                 self._closing = True
                 ws.send_close(code, reason)
         except InvalidState:
-            queue.clear()  # the closing handshake has begun: nothing more is sent
+            self._drop_queue()  # the closing handshake has begun: nothing more is sent
         self._write_out()
 
     def _next_batch(self) -> list[bytes]:
         """The next frames to send as one message: at most MAX_BATCH, and within the frame limit.
 
         Frames come from the queue in order; a stream gives its next frames
-        and stays at the head until it is exhausted.
+        and stays at the head until it is exhausted; the presence placeholder
+        gives the newest presence frame.
         """
         queue, limit = self._queue, self.edge.max_size - 16  # room for the batch header
         batch: list[bytes] = []
@@ -615,10 +728,12 @@ class RoomSocket(asyncio.Protocol):
         while queue and len(batch) < MAX_BATCH:
             head = queue[0]
             if isinstance(head, bytes):
-                frame = head
+                frame = (self._latest or b"") if head is _LATEST else head
                 if batch and size + len(frame) > limit:
                     break
                 queue.popleft()
+                if head is _LATEST:
+                    self._latest = None
             else:
                 pulled = next(head, None)
                 if pulled is None:
@@ -632,10 +747,14 @@ class RoomSocket(asyncio.Protocol):
             size += len(frame)
         return batch
 
+    def _drop_queue(self) -> None:
+        self._queue.clear()
+        self._latest = None
+
     def _overflow(self) -> None:
         """The peer fell too far behind: leave the room now, tell it if it ever reads again."""
         log.warning("dropping a connection that fell %d frames behind", len(self._queue))
-        self._queue.clear()
+        self._drop_queue()
         self._closing = True
         self._leave()
         with contextlib.suppress(InvalidState):
@@ -670,13 +789,16 @@ class RoomSocket(asyncio.Protocol):
     def shutdown(self) -> None:
         """The server is stopping: say so to the peer and close."""
         if self.ws.state is State.OPEN:
-            self._queue.clear()
+            self._drop_queue()
             self._closing = True
             self.ws.send_close(CLOSE_RESTART, "server restart")
             self._write_out(stalled=True)
         elif self.transport is not None:
             self.transport.close()
 
+
+# The queue entry that stands for the newest presence frame (see RoomSocket.push_latest).
+_LATEST = b"\x00latest presence"
 
 _JOINED_HANDLERS: dict[str, Callable[[RoomSocket, LiveRoom, Member, dict[str, Any]], None]] = {
     "cmd": RoomSocket._on_cmd,

@@ -24,7 +24,7 @@ from valueroom.domain.split import Split
 from valueroom.domain.split import to_wire as split_to_wire
 from valueroom.protocol import exports
 from valueroom.protocol.codec import encode, encode_with_raw_list
-from valueroom.protocol.schema import SchemaViolation, check_op_id, limit
+from valueroom.protocol.schema import SCHEMA, SchemaViolation, check_op_id, limit
 
 __all__ = [
     "ack",
@@ -48,6 +48,9 @@ __all__ = [
 WELCOME_PART_BYTES = limit("max_frame_bytes") // 2
 
 _MAX_MESSAGE = 300
+# A presence frame lists at most this many members (the rooms cap members
+# below it; members of other processes may briefly add a few).
+_MAX_PRESENCE: int = SCHEMA["server"]["presence"]["members"]["type"]["max"]
 
 
 def actor(who: Actor | None) -> dict[str, str] | None:
@@ -256,7 +259,8 @@ def schema_error(op: Any, code: str, exc: SchemaViolation) -> bytes:
 
 
 def presence(members: Iterable[Mapping[str, Any]]) -> bytes:
-    return encode({"type": "presence", "members": [dict(m) for m in members]})
+    listed = [dict(m) for _, m in zip(range(_MAX_PRESENCE), members, strict=False)]
+    return encode({"type": "presence", "members": listed})
 
 
 def split(shared: Split, preview: Split | None) -> bytes:

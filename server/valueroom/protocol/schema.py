@@ -382,5 +382,6 @@ def rules() -> Rules:
         max_options=limit("max_options"),
         max_notes=limit("max_notes"),
         max_amount_units=limit("max_amount_units"),
+        max_position=SCHEMA["types"]["Position"]["max"],
         currencies=MappingProxyType(dict(SCHEMA["currencies"])),
     )

@@ -12,7 +12,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-__all__ = ["Invite", "mint", "new_id", "parse", "role_for"]
+__all__ = ["CREATOR", "MANAGERS", "Invite", "mint", "new_id", "parse", "role_for"]
+
+# The creator's secret joins no role: it manages the room's links and its erasure.
+CREATOR = "creator"
+# Who may revoke and reissue links and erase the room: the creator and the neutral.
+MANAGERS = frozenset({CREATOR, "neutral"})
 
 SECRET_BYTES = 24
 

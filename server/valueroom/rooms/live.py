@@ -31,6 +31,13 @@ Ordering and durability promises:
 * A resume from a number the window no longer covers (or from another log)
   gets a fresh welcome with the role's whole view instead: resuming always
   converges.
+  whose queue overflows is disconnected (it resumes on reconnect).
+* Presence is coalesced: however often members come, go or move their focus,
+  a room sends its presence frame at most every ``PRESENCE_INTERVAL``
+  seconds (the first change after a quiet spell at once), and a presence
+  frame still waiting in a member's queue is replaced by the newer one
+  (``Outbox.push_latest``). No member's behaviour can fill another's queue
+  with presence.
 * Data-room access log: whenever a neutral's connection is handed a party's
   figures under seal (the live event, its welcome snapshot, a resume), the
   room appends a ``seal.accessed`` event for that party and the neutral in
@@ -43,6 +50,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -55,7 +63,7 @@ from valueroom.domain.commands.seal import record_access, sealed_in_event, seale
 from valueroom.domain.decide import decide
 from valueroom.domain.errors import DomainError, InvalidCommand
 from valueroom.domain.events import Actor, Event
-from valueroom.domain.method import catalog
+from valueroom.domain.method import CLOSED, catalog
 from valueroom.domain.permissions import allowed_for
 from valueroom.domain.rules import Rules
 from valueroom.domain.state import RoomState, View
@@ -74,11 +82,24 @@ from valueroom.store.base import (
     unpack_event,
 )
 
-__all__ = ["RESUME_WINDOW", "LiveRoom", "Member", "Outbox", "RoomClosed"]
+__all__ = [
+    "CLOSE_ERASED",
+    "CLOSE_REVOKED",
+    "RESUME_WINDOW",
+    "LiveRoom",
+    "Member",
+    "Outbox",
+    "RoomClosed",
+    "RoomFull",
+]
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 512
+# Close codes of members removed by the room's lifecycle (documented in edge/ws.py).
+CLOSE_REVOKED = 4403
+CLOSE_ERASED = 4410
+PRESENCE_INTERVAL = 0.1
 # Conditional appends that lose to another process are retried after a
 # randomised, growing pause (capped), so two busy processes cannot starve
 # one of them; past this many losses the commands get a ``busy`` error.
@@ -96,6 +117,28 @@ class RoomClosed(Exception):
     """The room was unloaded while a caller was using it; look it up again."""
 
 
+class RoomFull(Exception):
+    """The room (``join.room_full``) or its role's link (``join.link_full``) is at its limit."""
+
+    def __init__(self, reason: str, limit: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.limit = limit
+
+
+class Probe:
+    """What a room reports for the operator's metrics; this one ignores it (see edge.metrics)."""
+
+    def appended(self, seconds: float, events: int) -> None:
+        """One append of ``events`` took ``seconds`` (store latency)."""
+
+    def fanned_out(self, seconds: float) -> None:
+        """Handing one batch's events, acks and splits to every member's queue took ``seconds``."""
+
+    def decided(self, commands: int) -> None:
+        """``commands`` commands were decided (accepted or refused)."""
+
+
 class Outbox(Protocol):
     """Where a member's frames go. ``push`` and ``stream`` never block and never raise."""
 
@@ -103,6 +146,9 @@ class Outbox(Protocol):
 
     def stream(self, frames: Iterator[bytes]) -> None:
         """Send ``frames`` after what is queued, pulling them only as the peer reads."""
+
+    def push_latest(self, frame: bytes) -> None:
+        """Queue ``frame`` in place of the previous ``push_latest`` frame if that has not left yet."""
 
     def close(self, code: int, reason: str) -> None: ...
 
@@ -165,8 +211,14 @@ class LiveRoom:
         process_id: str = "",
         rules: Rules | None = None,
         clock: Callable[[], int] = now_ms,
+        members_per_room: int = 1000,
+        members_per_link: int = 1000,
+        probe: Probe | None = None,
     ) -> None:
         self.id = record.room_id
+        self.probe = probe or Probe()
+        self.members_per_room = members_per_room
+        self.members_per_link = members_per_link
         self.record = record
         self.store = store
         self.rules = rules or Rules()
@@ -204,12 +256,16 @@ class LiveRoom:
         self._on_idle = on_idle
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
+        self._presence_timer: asyncio.TimerHandle | None = None
+        self._marked_closed = False
+        self._presence_sent = -PRESENCE_INTERVAL
         self.presence = SharedPresence(
             self.id,
             process_id,
             store,
             lambda: [m.to_wire() for m in self.members.values()],
             self._presence_changed,
+            on_control=self._control,
         )
 
     # -- lifecycle ---------------------------------------------------------
@@ -223,13 +279,25 @@ class LiveRoom:
         on_idle: Callable[[LiveRoom], None],
         process_id: str = "",
         rules: Rules | None = None,
+        members_per_room: int = 1000,
+        members_per_link: int = 1000,
+        probe: Probe | None = None,
     ) -> LiveRoom:
         """Subscribe first, then read the log, so no append can fall in between.
 
         The state is the newest valid snapshot folded forward to the log's
         end, in chunks that yield to the event loop.
         """
-        room = cls(record, store, on_idle=on_idle, process_id=process_id, rules=rules)
+        room = cls(
+            record,
+            store,
+            on_idle=on_idle,
+            process_id=process_id,
+            rules=rules,
+            members_per_room=members_per_room,
+            members_per_link=members_per_link,
+            probe=probe,
+        )
         await store.subscribe(room.id, room._wake)
         room.presence.start()
         try:
@@ -295,7 +363,9 @@ class LiveRoom:
         for saving in list(self._saving):
             with contextlib.suppress(Exception):
                 await saving
-        self.presence.stop()
+        if not self._marked_closed and self.state.phase == CLOSED:
+            await self._mark_closed()  # the writer may have been stopped before it did
+        self._stop_presence()
         if self.presence.shared:
             await self.presence.publish(leaving=True)
         await self.store.unsubscribe(self.id, self._wake)
@@ -307,9 +377,21 @@ class LiveRoom:
     # -- called by connections ---------------------------------------------
 
     async def join(self, member: Member, resume: dict[str, Any] | None) -> None:
-        """Admit ``member`` at the next batch boundary; its welcome is then queued."""
+        """Admit ``member`` at the next batch boundary; its welcome is then queued.
+
+        Raises :class:`RoomFull` at once when the room already has
+        ``members_per_room`` members (here, joining, or on other processes),
+        or its role ``members_per_link``.
+        """
         if self.closed:
             raise RoomClosed(self.id)
+        roles = [m.role for m in self.members.values()]
+        roles += [j.member.role for j in self._joins]
+        roles += [m["role"] for m in self.presence.remote_members()]
+        if len(roles) >= self.members_per_room:
+            raise RoomFull(reason="join.room_full", limit=self.members_per_room)
+        if roles.count(member.role) >= self.members_per_link:
+            raise RoomFull(reason="join.link_full", limit=self.members_per_link)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._joins.append(_Join(member, resume, done))
         self._signal.set()
@@ -321,6 +403,41 @@ class LiveRoom:
             self._broadcast_presence()
         if self.idle:
             self._on_idle(self)
+
+    def expel(self, code: int, reason: str, role: str | None = None) -> int:
+        """Close every member (of ``role``, or all) with an error frame and ``code``; return how many.
+
+        ``reason`` is the error's reason key (``link.revoked``, ``room.erased``).
+        """
+        gone = [m for m in self.members.values() if role is None or m.role == role]
+        for member in gone:
+            self.members.pop(member.id, None)
+            member.outbox.push(
+                frames.error(
+                    None, reason.split(".")[1], "you were removed from the room", reason=reason
+                )
+            )
+            member.outbox.close(code, reason)
+        if gone:
+            log.info("%d members closed (%s)", len(gone), reason)
+            self._broadcast_presence()
+        return len(gone)
+
+    def erased(self) -> None:
+        """The room was erased: close its members, refuse new ones, and let it be unloaded."""
+        self.expel(CLOSE_ERASED, reason="room.erased")
+        self.closed = True
+        for join in self._joins:
+            if not join.done.done():
+                join.done.set_exception(RoomClosed(self.id))
+        self._joins.clear()
+        self._on_idle(self)
+
+    def _control(self, notice: dict[str, Any]) -> None:
+        if notice.get("control") == "revoke" and notice.get("role") in ROLES:
+            self.expel(CLOSE_REVOKED, reason="link.revoked", role=notice["role"])
+        elif notice.get("control") == "erase":
+            self.erased()
 
     def submit(self, member: Member, op: str, name: str, args: dict[str, Any]) -> None:
         """Queue a schema-valid command; its ack or error reaches the member's outbox."""
@@ -374,6 +491,8 @@ class LiveRoom:
                         self._signal.set()
                 if self._accesses:
                     await self._commit_accesses()
+                if not self._marked_closed and self.state.phase == CLOSED:
+                    await self._mark_closed()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -382,6 +501,15 @@ class LiveRoom:
                 log.exception("writer failed; closing %d members with 1011", len(self.members))
                 self._fail()
                 return
+
+    async def _mark_closed(self) -> None:
+        """Tell the store the room closed, for the retention sweep (idempotent there)."""
+        try:
+            await self.store.mark_closed(self.id, self._clock())
+        except StoreError as exc:
+            log.warning("could not mark the room closed (retried on the next batch): %s", exc)
+            return
+        self._marked_closed = True
 
     async def _commit_accesses(self) -> None:
         """Append the access-log entries queued so far (at most a batch's worth)."""
@@ -446,6 +574,7 @@ class LiveRoom:
         return None if self.state.seq == 0 or self.chain_head == self._genesis else self.chain_head
 
     async def _commit(self, batch: list[_Command | _Access]) -> None:
+        self.probe.decided(sum(1 for command in batch if isinstance(command, _Command)))
         for attempt in range(MAX_RETRIES):
             if attempt > 1:
                 await asyncio.sleep(random.uniform(0, min(RETRY_PAUSE_CAP, 0.001 * 2**attempt)))
@@ -460,6 +589,7 @@ class LiveRoom:
             if not events:
                 self._reply(replies)
                 return
+            started = time.perf_counter()
             try:
                 await self.store.append(self.id, base, events)
             except Conflict:
@@ -471,6 +601,8 @@ class LiveRoom:
                 self._rollback(base)
                 self._reply_error(batch, "unavailable", "the event store is unavailable; try again")
                 return
+            appended = time.perf_counter()
+            self.probe.appended(appended - started, len(events))
             for event, numbers in decided:
                 self._record(event, numbers)
                 self._fan_out(event, numbers)
@@ -480,6 +612,7 @@ class LiveRoom:
                 self._broadcast_split()
             if any(e.name in DEAL_EVENTS for e in events):
                 self._broadcast_deal()
+            self.probe.fanned_out(time.perf_counter() - appended)
             return
         self._reply_error(batch, "busy", "the room is too busy; try again")
 
@@ -500,7 +633,7 @@ class LiveRoom:
                 decided.append((event, self.state.apply(event)))
                 continue
             view = self.state.view(member.role)
-            done = view.ops.get((member.role, command.op))
+            done = view.ops.get((member.role, member.name, command.op))
             if done is not None:
                 replies.append((member, frames.ack(command.op, done)))
                 continue
@@ -553,6 +686,9 @@ class LiveRoom:
 
     def _fail(self) -> None:
         self.closed = True
+        if self._presence_timer is not None:
+            self._presence_timer.cancel()
+            self._presence_timer = None
         for member in list(self.members.values()):
             member.outbox.close(1011, "room failed")
         self.members.clear()
@@ -684,11 +820,27 @@ class LiveRoom:
         self._presence_changed()
 
     def _presence_changed(self) -> None:
+        """Send presence soon: at once after a quiet spell, else when the interval is up."""
+        if self._presence_timer is not None or self.closed:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, self._presence_sent + PRESENCE_INTERVAL - loop.time())
+        self._presence_timer = loop.call_later(delay, self._send_presence)
+
+    def _send_presence(self) -> None:
+        self._presence_timer = None
+        self._presence_sent = asyncio.get_running_loop().time()
         frame = self.presence.frame()
         for member in list(self.members.values()):
-            member.outbox.push(frame)
+            member.outbox.push_latest(frame)
         if self.presence.due:
             self._signal.set()
+
+    def _stop_presence(self) -> None:
+        if self._presence_timer is not None:
+            self._presence_timer.cancel()
+            self._presence_timer = None
+        self.presence.stop()
 
     def _split_frame(self, role: str) -> bytes:
         """The split frame for ``role`` now; remembered as the last one that role received."""

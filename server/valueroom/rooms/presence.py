@@ -35,6 +35,7 @@ class SharedPresence:
         local: Callable[[], list[dict[str, Any]]],
         on_change: Callable[[], None],
         *,
+        on_control: Callable[[dict[str, Any]], None] = lambda notice: None,
         heartbeat: float = 10.0,
         ttl: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
@@ -45,6 +46,7 @@ class SharedPresence:
         self.shared = store.shares_rooms
         self._local = local
         self._on_change = on_change
+        self._on_control = on_control
         self._remote: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         self._heartbeat = heartbeat
         self._ttl = ttl
@@ -74,6 +76,11 @@ class SharedPresence:
                 everyone.extend(members)
         return everyone
 
+    def remote_members(self) -> list[dict[str, Any]]:
+        """The members other live processes last announced."""
+        now = self._clock()
+        return [m for expires, members in self._remote.values() if expires > now for m in members]
+
     def frame(self) -> bytes:
         return frames.presence(self.members())
 
@@ -83,6 +90,11 @@ class SharedPresence:
     def on_notice(self, payload: bytes) -> None:
         try:
             notice = decode_trusted(payload)
+            if isinstance(notice, dict) and "control" in notice:
+                # A link revoked or the room erased by another process (see rooms.lifecycle).
+                if notice.get("proc") != self.process_id:
+                    self._on_control(notice)
+                return
             sender = notice["proc"]
             members = [
                 {"id": m["id"], "role": m["role"], "name": m["name"], "editing": m["editing"]}

@@ -22,7 +22,7 @@ from valueroom.domain.rules import Rules
 from valueroom.domain.state import RoomState
 from valueroom.domain.visibility import PARTIES, ROLES
 from valueroom.rooms import invites
-from valueroom.rooms.live import LiveRoom, Member, RoomClosed
+from valueroom.rooms.live import LiveRoom, Member, Probe, RoomClosed
 from valueroom.store import chain
 from valueroom.store.base import RoomRecord, Store
 
@@ -35,14 +35,25 @@ log = logging.getLogger(__name__)
 class CreatedRoom:
     room_id: str
     log_id: str
-    tokens: dict[str, str]
+    tokens: dict[str, str]  # role -> invite token
+    creator_token: str  # manages the room (rooms.lifecycle); joins no role
 
 
 class Registry:
     def __init__(
-        self, store: Store, *, idle_seconds: float = 30.0, rules: Rules | None = None
+        self,
+        store: Store,
+        *,
+        idle_seconds: float = 30.0,
+        rules: Rules | None = None,
+        members_per_room: int = 1000,
+        members_per_link: int = 1000,
     ) -> None:
         self.store = store
+        self.members_per_room = members_per_room
+        self.members_per_link = members_per_link
+        # What rooms report for the operator's metrics (set by the edge when they are on).
+        self.probe = Probe()
         self.idle_seconds = idle_seconds
         self.rules = rules or Rules()
         self.rooms: dict[str, LiveRoom] = {}
@@ -65,7 +76,7 @@ class Registry:
         """Create a room; ``seed`` drafts follow its ``room.created`` (a next round's agenda)."""
         room_id = invites.new_id()
         roles = ROLES if neutral else PARTIES
-        minted = invites.mint(room_id, roles)
+        minted = invites.mint(room_id, (*roles, invites.CREATOR))
         now = now_ms()
         record = RoomRecord(
             room_id=room_id,
@@ -81,7 +92,9 @@ class Registry:
         await self.store.create_room(record, first)
         with logs.bound(room=room_id, member=None):
             log.info("room created (%s)", "with a neutral" if neutral else "two parties")
-        return CreatedRoom(room_id, record.log_id, {i.role: i.token for i in minted})
+        tokens = {i.role: i.token for i in minted}
+        creator = tokens.pop(invites.CREATOR)
+        return CreatedRoom(room_id, record.log_id, tokens, creator)
 
     async def next_round(
         self, token: str, *, title: str, carry_figures: bool
@@ -114,7 +127,7 @@ class Registry:
         )
 
     async def authenticate(self, token: str) -> tuple[RoomRecord, str] | None:
-        """The room and role an invite token grants, or None."""
+        """The room and role an invite token grants, or None (the creator's token joins no role)."""
         parsed = invites.parse(token)
         if parsed is None:
             return None
@@ -123,7 +136,7 @@ class Registry:
         if record is None:
             return None
         role = invites.role_for(secret, record.secret_hashes)
-        return None if role is None else (record, role)
+        return None if role not in ROLES else (record, role)
 
     async def join(
         self, record: RoomRecord, member: Member, resume: dict[str, object] | None
@@ -159,6 +172,9 @@ class Registry:
                 on_idle=self._idle,
                 process_id=self.process_id,
                 rules=self.rules,
+                members_per_room=self.members_per_room,
+                members_per_link=self.members_per_link,
+                probe=self.probe,
             )
             self.rooms[record.room_id] = room
             log.info("room loaded: %d events", room.state.seq)

@@ -16,6 +16,9 @@ against each one):
   ``seq``, in this process or another one sharing the store. A wake is only a
   hint: the room reads the log to learn what happened, so a lost or repeated
   wake costs latency, never correctness.
+* ``set_secrets`` replaces a room's invite digests (a link revoked and
+  reissued); ``erase`` removes every trace of a room: its record, its log
+  and any key or row that names it. Neither touches another room.
 * ``notify`` sends an ephemeral message (presence) to the other processes
   serving the room, best effort and never stored. Stores that serve one
   process (``shares_rooms`` false) drop it: nobody else is there.
@@ -101,6 +104,29 @@ class Store(ABC):
 
     @abstractmethod
     async def room(self, room_id: str) -> RoomRecord | None: ...
+
+    @abstractmethod
+    async def set_secrets(self, room_id: str, secret_hashes: dict[str, str]) -> bool:
+        """Replace the room's invite digests; False (and nothing written) if it does not exist."""
+
+    @abstractmethod
+    async def erase(self, room_id: str) -> None:
+        """Remove the room's record and log for good (a no-op for a room that is not there)."""
+
+    async def mark_closed(self, room_id: str, at: int) -> None:  # noqa: B027  # optional
+        """Remember that the room closed at ``at`` (ms), for the retention sweep. Idempotent.
+
+        Every adapter here overrides this and :meth:`closed_before`; the
+        defaults keep nothing (a wrapper that forgets to forward them erases nothing).
+        """
+
+    async def closed_before(self, at: int) -> list[str]:
+        """The rooms marked closed before ``at`` (ms) and not erased yet."""
+        return []
+
+    async def healthy(self) -> bool:
+        """Whether the store answers now (for ``/api/health``); never raises."""
+        return True
 
     @abstractmethod
     async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:

@@ -13,6 +13,7 @@ this process only, and notices go nowhere.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class _Logs:
     records: dict[str, RoomRecord] = field(default_factory=dict)
     logs: dict[str, list[bytes]] = field(default_factory=dict)
     snapshots: dict[str, dict[int, bytes]] = field(default_factory=dict)
+    closed: dict[str, int] = field(default_factory=dict)
 
 
 _SHARED: dict[str, _Logs] = {}
@@ -83,6 +85,28 @@ class MemoryStore(Store):
 
     async def room(self, room_id: str) -> RoomRecord | None:
         return self._logs().records.get(room_id)
+
+    async def set_secrets(self, room_id: str, secret_hashes: dict[str, str]) -> bool:
+        data = self._logs()
+        record = data.records.get(room_id)
+        if record is None:
+            return False
+        data.records[room_id] = dataclasses.replace(record, secret_hashes=dict(secret_hashes))
+        return True
+
+    async def erase(self, room_id: str) -> None:
+        data = self._logs()
+        data.records.pop(room_id, None)
+        data.logs.pop(room_id, None)
+        data.closed.pop(room_id, None)
+
+    async def mark_closed(self, room_id: str, at: int) -> None:
+        data = self._logs()
+        if room_id in data.records:
+            data.closed.setdefault(room_id, at)
+
+    async def closed_before(self, at: int) -> list[str]:
+        return [room for room, closed in self._logs().closed.items() if closed < at]
 
     async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
         data = self._logs()

@@ -15,6 +15,8 @@ in one cluster slot, so one script may touch all of them:
   one field ``e`` holds :func:`~valueroom.store.base.pack_event` bytes.
 * ``vr:{room_id}:snaps``: a hash of the room's snapshots, field = the log
   position (decimal), value = the snapshot's bytes (opaque to the store).
+* ``vr:closed``: one sorted set for all rooms: the ids of closed rooms, scored
+  by when they closed (ms), for the retention sweep; an erase removes its id.
 * ``vr:{room_id}:grow``: a pub/sub channel. Every write publishes the log's new
   last sequence number there; ``notify`` publishes ephemeral notices (presence)
   there too, prefixed ``n:``. On a cluster it is a shard channel (``SPUBLISH``,
@@ -78,7 +80,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
@@ -163,6 +165,20 @@ return 1
 _FIELD = b"e"
 # Wakes carry a decimal sequence number; notices carry this prefix and a payload.
 _NOTICE = b"n:"
+
+
+_CLOSED = "vr:closed"
+# Connections to one Redis server per process, and how long a request may wait for one.
+POOL_SIZE = 100
+POOL_WAIT = 10.0
+# Replace the secrets of an existing room only (HSET alone would create a record).
+_SET_SECRETS = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'secrets', ARGV[1])
+  return 1
+end
+return 0
+"""
 
 
 def _prefix(room_id: str) -> str:
@@ -278,7 +294,13 @@ class RedisStore(Store):
         if self.cluster:
             client = RedisCluster.from_url(_plain_url(self.url))
         else:
-            client = Redis.from_url(self.url)
+            # A blocking pool: a burst of requests (200 members rejoining at once)
+            # waits for a free connection instead of failing with "Too many
+            # connections" once redis-py's 100 are in use.
+            pool = BlockingConnectionPool.from_url(
+                self.url, max_connections=POOL_SIZE, timeout=POOL_WAIT
+            )
+            client = Redis.from_pool(pool)
         try:
             with _translated("PING"):
                 if isinstance(client, RedisCluster):
@@ -342,6 +364,14 @@ class RedisStore(Store):
         if not created:
             raise StoreError(f"room {room_id} already exists")
 
+    async def healthy(self) -> bool:
+        try:
+            async with asyncio.timeout(self.subscribe_timeout):
+                await self._client().ping()
+        except (RedisError, StoreError, TimeoutError, OSError):
+            return False
+        return True
+
     async def room(self, room_id: str) -> RoomRecord | None:
         with _translated(f"reading room {room_id}"):
             raw = await self._client().hgetall(_room_key(room_id))
@@ -355,6 +385,28 @@ class RedisStore(Store):
             created_at=int(fields[b"created_at"]),
             secret_hashes=dict(decode_trusted(fields[b"secrets"])),
         )
+
+    async def set_secrets(self, room_id: str, secret_hashes: dict[str, str]) -> bool:
+        with _translated(f"replacing the invites of room {room_id}"):
+            done = await self._client().eval(
+                _SET_SECRETS, 1, _room_key(room_id), encode(secret_hashes)
+            )
+        return bool(done)
+
+    async def erase(self, room_id: str) -> None:
+        """Delete the room's record and stream (one slot: one command, also on a cluster)."""
+        with _translated(f"erasing room {room_id}"):
+            await self._client().delete(_room_key(room_id), _log_key(room_id))
+            await self._client().zrem(_CLOSED, room_id)
+
+    async def mark_closed(self, room_id: str, at: int) -> None:
+        with _translated(f"marking room {room_id} closed"):
+            await self._client().zadd(_CLOSED, {room_id: at}, nx=True)
+
+    async def closed_before(self, at: int) -> list[str]:
+        with _translated("listing closed rooms"):
+            found = await self._client().zrangebyscore(_CLOSED, "-inf", f"({at}")
+        return [room.decode() if isinstance(room, bytes) else str(room) for room in found]
 
     async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
         """Append ``events`` if the log still ends at ``expected``, in one atomic step.

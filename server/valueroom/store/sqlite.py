@@ -71,6 +71,10 @@ CREATE TABLE IF NOT EXISTS snapshots (
     body BLOB NOT NULL,
     PRIMARY KEY (room_id, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS closed (
+    room_id TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+);
 """
 
 
@@ -120,6 +124,8 @@ class SQLiteStore(Store):
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
+            # An erased room's pages are overwritten with zeros, not just freed.
+            db.execute("PRAGMA secure_delete=ON")
             db.executescript(_SCHEMA)
             return db
 
@@ -155,6 +161,13 @@ class SQLiteStore(Store):
             raise StoreError(f"room {record.room_id} already exists") from exc
         self._wake(record.room_id, first[-1].seq if first else 0)
 
+    async def healthy(self) -> bool:
+        try:
+            await self._run(lambda db: db.execute("SELECT 1").fetchone())
+        except Exception:
+            return False
+        return True
+
     async def room(self, room_id: str) -> RoomRecord | None:
         def read(db: sqlite3.Connection) -> tuple[str, int, bytes] | None:
             row: tuple[str, int, bytes] | None = db.execute(
@@ -167,6 +180,49 @@ class SQLiteStore(Store):
             return None
         log_id, created_at, secrets = row
         return RoomRecord(room_id, log_id, created_at, dict(decode_trusted(secrets)))
+
+    async def set_secrets(self, room_id: str, secret_hashes: dict[str, str]) -> bool:
+        secrets = encode(secret_hashes)
+
+        def write(db: sqlite3.Connection) -> bool:
+            with _transaction(db):
+                done = db.execute(
+                    "UPDATE rooms SET secrets = ? WHERE room_id = ?", (secrets, room_id)
+                )
+            return done.rowcount == 1
+
+        return await self._run(write)
+
+    async def erase(self, room_id: str) -> None:
+        """Delete the room's rows, then checkpoint so the write-ahead log keeps no copy either."""
+
+        def write(db: sqlite3.Connection) -> None:
+            with _transaction(db):
+                db.execute("DELETE FROM events WHERE room_id = ?", (room_id,))
+                db.execute("DELETE FROM rooms WHERE room_id = ?", (room_id,))
+                db.execute("DELETE FROM closed WHERE room_id = ?", (room_id,))
+            self._last.pop(room_id, None)
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        await self._run(write)
+
+    async def mark_closed(self, room_id: str, at: int) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            with _transaction(db):
+                db.execute(
+                    "INSERT OR IGNORE INTO closed (room_id, at) "
+                    "SELECT room_id, ? FROM rooms WHERE room_id = ?",
+                    (at, room_id),
+                )
+
+        await self._run(write)
+
+    async def closed_before(self, at: int) -> list[str]:
+        def read(db: sqlite3.Connection) -> list[str]:
+            rows = db.execute("SELECT room_id FROM closed WHERE at < ?", (at,)).fetchall()
+            return [row[0] for row in rows]
+
+        return await self._run(read)
 
     async def append(self, room_id: str, expected: int, events: Sequence[Event]) -> None:
         """Queue the append for the next group commit and wait until it is durable.

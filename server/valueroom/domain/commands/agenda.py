@@ -72,6 +72,38 @@ def _free_position(view: View, wanted: str | None, moving: str | None = None) ->
     return str(fractional_indexing.generate_key_between(wanted, successor))
 
 
+def _place(
+    state: RoomState, view: View, wanted: str | None, moving: str | None = None
+) -> tuple[str, list[Draft]]:
+    """The position to grant, and the ``item.moved`` events of a rebalance if one is needed.
+
+    Keys nudged between close neighbours grow; one longer than the schema's
+    limit (``Rules.max_position``) would make a frame no client accepts. The
+    agenda is then rebalanced: every other live item gets a fresh short key
+    in its current order (public ``item.moved`` events, decided before the
+    placing event), and the placed item the key of its slot among them.
+    """
+    position = _free_position(view, wanted, moving)
+    if len(position) <= state.rules.max_position:
+        return position, []
+    others = sorted(
+        (item.position, item.id)
+        for item in view.items.values()
+        if not item.deleted and item.id != moving
+    )
+    slot = sum(1 for key, _ in others if key < position)
+    keys = [
+        str(k) for k in fractional_indexing.generate_n_keys_between(None, None, len(others) + 1)
+    ]
+    granted = keys.pop(slot)
+    moves = [
+        Draft("item.moved", {"item_id": item_id, "position": key}, PUBLIC)
+        for (old, item_id), key in zip(others, keys, strict=True)
+        if old != key
+    ]
+    return granted, moves
+
+
 def _room_for_one_more(state: RoomState, view: View) -> None:
     most = state.rules.max_items
     if sum(1 for item in view.items.values() if not item.deleted) >= most:
@@ -103,15 +135,16 @@ def _item_add(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Draf
     if options is None:
         options = [dict(o) for o in RELATIONSHIP_MODELS] if kind == "relationship" else []
     _check_options(options)
+    position, moves = _place(state, view, args.get("position"))
     data = {
         "item_id": item_id,
         "kind": kind,
         "title": args["title"],
         "description": args.get("description", ""),
         "options": options,
-        "position": _free_position(view, args.get("position")),
+        "position": position,
     }
-    return [Draft("item.added", data, PUBLIC)]
+    return [*moves, Draft("item.added", data, PUBLIC)]
 
 
 def _item_edit(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Draft]:
@@ -134,8 +167,8 @@ def _item_move(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Dra
     item = live_item(view, args["item_id"])
     if args["position"] == item.position:
         return []
-    position = _free_position(view, args["position"], moving=item.id)
-    return [Draft("item.moved", {"item_id": item.id, "position": position}, PUBLIC)]
+    position, moves = _place(state, view, args["position"], moving=item.id)
+    return [*moves, Draft("item.moved", {"item_id": item.id, "position": position}, PUBLIC)]
 
 
 def _item_park(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Draft]:
@@ -224,8 +257,8 @@ def _item_restore(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[
     if not item.deleted:
         return []
     _room_for_one_more(state, view)
-    position = _free_position(view, item.position, moving=item.id)
-    return [Draft("item.restored", {"item_id": item.id, "position": position}, PUBLIC)]
+    position, moves = _place(state, view, item.position, moving=item.id)
+    return [*moves, Draft("item.restored", {"item_id": item.id, "position": position}, PUBLIC)]
 
 
 HANDLERS: dict[str, Handler] = {
