@@ -16,6 +16,7 @@ pytestmark = pytest.mark.browser
 BUYER_VALUE, BUYER_COST = "123456.78", "10000.01"  # 12_345_678 and 1_000_001 cents
 SELLER_VALUE, SELLER_COST = "20000.03", "50000.05"  # 2_000_003 and 5_000_005 cents
 CAUCUS_TEXT = "Our cost is mostly transport to the depot"
+CAUCUS_NOTE = "To check: the depot's transport invoices"
 
 
 def _ints(value: Any) -> set[int]:
@@ -112,6 +113,10 @@ def test_neutral_moderates_a_caucus_and_attests_a_split_under_seal(
     expect(seller.page.locator('[data-testid="caucus-thread"][data-party="buyer"]')).to_have_count(
         0
     )
+    # The caucus's shared note: kept by the neutral and the buyer, never seen by the seller.
+    neutral_thread.get_by_test_id("caucus-note").fill(CAUCUS_NOTE)
+    neutral_thread.get_by_test_id("caucus-note-save").click()
+    expect(buyer_thread.get_by_test_id("caucus-note")).to_have_value(CAUCUS_NOTE)
 
     # Sealing: both register and share with the neutral only, while dividing.
     move_to_phase("dividing", neutral)
@@ -158,6 +163,7 @@ def test_neutral_moderates_a_caucus_and_attests_a_split_under_seal(
     assert not _ints(seller_frames.frames) & {12_345_678, 1_000_001}
     assert not _ints(buyer_frames.frames) & {2_000_003, 5_000_005}
     assert CAUCUS_TEXT not in _texts(seller_frames.frames)
+    assert CAUCUS_NOTE not in _texts(seller_frames.frames)
     seller_text = seller.page.locator("body").inner_text()
     for shown in ("123,456.78", "123.456,78", "10,000.01", CAUCUS_TEXT):
         assert shown not in seller_text

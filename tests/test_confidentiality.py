@@ -124,7 +124,7 @@ steps = st.one_of(
         st.just("caucus"),
         st.sampled_from(("party", "neutral")),
         parties,
-        st.sampled_from(("open", "post", "post", "close")),
+        st.sampled_from(("open", "post", "post", "note", "close")),
     ),
     st.tuples(st.just("cross"), parties, items),
     # A connection downloads its export: (who, format)
@@ -248,6 +248,8 @@ class Model:
             self.caucus_open[party] = True
         elif action == "close":
             self.caucus_open[party] = False
+        elif action == "note":
+            self.caucus_texts[party].add(text)  # the shared note: open or not
         elif not self.caucus_open[party]:
             return "invalid_command"
         else:
@@ -471,7 +473,7 @@ def assert_no_leak(conn: Connection, model: Model) -> None:
             name = frame["name"]
             if name == "figures.registered":
                 assert frame["data"]["party"] == conn.role
-            if name.startswith("seal.") or name == "caucus.posted":
+            if name.startswith("seal.") or name in ("caucus.posted", "caucus.noted"):
                 assert conn.role in ("neutral", frame["data"]["party"]), name
             if name == "caucus.posted":
                 STATS["caucus"] += 1
@@ -481,6 +483,7 @@ def assert_no_leak(conn: Connection, model: Model) -> None:
             assert all(set(by_party) == {conn.role} for by_party in view["seals"].values())
             other = next(p for p in PARTIES if p != conn.role)
             assert view["caucus"][other]["messages"] == []
+            assert view["caucus"][other]["note"] == ""
 
 
 def receipts(conn: Connection) -> list[tuple[str, str, str, int, str]]:
@@ -647,7 +650,7 @@ async def _play(store_url: str, program: list[tuple[Any, ...]], records: Records
                     text = f"CAUCUS-{party}-{next(texts)}"
                     code = model.caucus(who, party, action, text)
                     command: dict[str, Any] = {"party": party}
-                    if action == "post":
+                    if action in ("post", "note"):
                         command["text"] = text
                     sender = party if who == "party" else "neutral"
                     await expect(sender, f"caucus.{action}", command, code)

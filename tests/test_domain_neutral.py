@@ -249,14 +249,25 @@ def test_caucus_messages_reach_that_party_and_the_neutral_only() -> None:
     assert (opened.vis, opened.data) == (PUBLIC, {"party": "buyer"})
     (said,) = room.do(NEUTRAL, "caucus.post", party="buyer", text="What drives your cost?")
     (answer,) = room.do(BUYER2, "caucus.post", party="buyer", text="Transport, mostly")
-    for event in (said, answer):
+    (noted,) = room.do(NEUTRAL, "caucus.note", party="buyer", text="Check the depot costs")
+    for event in (said, answer, noted):
         assert event.vis == with_neutral("buyer")
         assert not visible(event.vis, "seller")
     seller = room.state.view("seller").to_wire()["caucus"]
     assert seller == {
-        "buyer": {"open": True, "messages": []},
-        "seller": {"open": False, "messages": []},
+        "buyer": {"open": True, "messages": [], "note": ""},
+        "seller": {"open": False, "messages": [], "note": ""},
     }
+    assert room.state.view("buyer").caucus_notes["buyer"] == "Check the depot costs"
+    assert room.state.view("neutral").caucus_notes["buyer"] == "Check the depot costs"
+    # The note is kept across caucuses, by either side; the same text again is no change.
+    room.do(BUYER, "caucus.close", party="buyer")
+    assert room.do(BUYER2, "caucus.note", party="buyer", text="Check the depot costs") == []
+    room.do(BUYER2, "caucus.note", party="buyer", text="Depot costs: sent on Monday")
+    assert room.state.view("neutral").caucus_notes["buyer"] == "Depot costs: sent on Monday"
+    with pytest.raises(NotPermitted) as refused:
+        room.do(SELLER, "caucus.note", party="buyer", text="Let me read it")
+    assert refused.value.reason == "caucus.own_only"
     buyer = room.state.view("buyer").to_wire()["caucus"]["buyer"]["messages"]
     assert [(m["role"], m["name"], m["text"]) for m in buyer] == [
         ("neutral", "Nora", "What drives your cost?"),

@@ -163,6 +163,11 @@ SCENARIOS: dict[str, Scenario] = {
         ["caucus.posted"],
         refused_in=NO_NEUTRAL,
     ),
+    "caucus.note": Scenario(
+        lambda room, role: {"party": party_of(role), "text": "To check: transport cost"},
+        ["caucus.noted"],
+        refused_in=NO_NEUTRAL,
+    ),
     "seal.share": Scenario(
         lambda room, role: {"item_id": "f", "party": party_of(role)},
         ["seal.shared"],

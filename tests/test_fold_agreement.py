@@ -108,6 +108,7 @@ COMMANDS = (
     + ["note.add", "note.edit", "note.remove"]
     + ["caucus.open", "caucus.close"]
     + ["caucus.post"] * 2
+    + ["caucus.note"]
     + ["seal.share"] * 3
     + ["seal.withdraw", "seal.dispute"]
     + ["seal.verify", "seal.attest"] * 2
@@ -186,8 +187,8 @@ def step(draw: st.DrawFn) -> Step:
         args = {"note_id": draw(st.sampled_from(["n1", "n2"]))}
     elif name.startswith("caucus."):
         args = {"party": draw(st.sampled_from(["buyer", "seller"]))}
-        if name == "caucus.post":
-            args["text"] = draw(st.sampled_from(["why so?", "fine"]))
+        if name in ("caucus.post", "caucus.note"):
+            args["text"] = draw(st.sampled_from(["why so?", "fine", ""]))
     elif name == "opening.answer":
         args = {
             "question": draw(st.sampled_from(["valuable", "cooperation"])),
@@ -321,6 +322,7 @@ def test_folds_agree_on_a_session_that_reveals_and_revises(tmp_path: Path) -> No
     room.do(NEUTRAL, "note.remove", note_id="n2")
     room.do(NEUTRAL, "caucus.open", party="buyer")
     room.do(BUYER, "caucus.post", party="buyer", text="Our margin is thin")
+    room.do(NEUTRAL, "caucus.note", party="buyer", text="Check the margin with the accountant")
     room.do(NEUTRAL, "caucus.close", party="buyer")
     room.add("sealed", "Sealed item")
     room.do(BUYER, "figures.set", item_id="sealed", value="500", cost="100")
@@ -357,7 +359,7 @@ def test_folds_agree_on_a_session_that_reveals_and_revises(tmp_path: Path) -> No
         "item.revealed", "figures.revised", "item.agreed", "item.edited", "item.parked", "item.moved",
         "item.restored", "item.withdrawn", "withdrawal.changed", "agenda.locked", "timer.started",
         "timer.cleared", "note.added", "note.edited", "note.removed", "caucus.opened",
-        "caucus.posted", "caucus.closed", "seal.shared", "seal.verified", "split.sealed",
+        "caucus.posted", "caucus.noted", "caucus.closed", "seal.shared", "seal.verified", "split.sealed",
         "seal.outdated", "split.unsealed", "seal.withdrawn", "seal.disputed", "phase.changed",
         "opening.answered", "opening.ready", "opening.shared", "plan.changed", "trust.pulsed",
         "item.agreement_voided", "commitment.added", "commitment.updated", "deal.signed",

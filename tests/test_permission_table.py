@@ -37,6 +37,7 @@ DOES = {
     "caucus.open": "open a caucus (a party: its own)",
     "caucus.close": "close a caucus (a party: its own)",
     "caucus.post": "write in a caucus (a party: its own)",
+    "caucus.note": "keep a caucus's shared note (a party: its own)",
     "seal.share": "share your figures with the neutral under seal",
     "seal.withdraw": "withdraw them before the neutral acted",
     "seal.verify": "verify sealed figures, with a comment",

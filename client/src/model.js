@@ -40,7 +40,7 @@ import { applyGuideEvent, emptyGuide, GUIDE_EVENTS, guideFromWire } from "./guid
  * @typedef {{seconds: number, label: string, started_at: number}} Timer
  * @typedef {{id: string, text: string, by: string, at: number}} Note
  * @typedef {{role: string, name: string, text: string, at: number}} Message
- * @typedef {{open: boolean, messages: Message[]}} Caucus
+ * @typedef {{open: boolean, messages: Message[], note: string}} Caucus
  * @typedef {{version: number, value: number, cost: number, status: string,
  *   outdated: boolean, comment: string}} Seal
  * @typedef {{party: string, version: number, member: string, how: string, at: number}} Access
@@ -99,7 +99,7 @@ export function emptyState() {
     locked: false,
     timer: null,
     notes: new Map(),
-    caucus: { buyer: { open: false, messages: [] }, seller: { open: false, messages: [] } },
+    caucus: { buyer: { open: false, messages: [], note: "" }, seller: { open: false, messages: [], note: "" } },
     seals: new Map(),
     access: new Map(),
     guide: emptyGuide(),
@@ -127,8 +127,8 @@ export function stateFromView(view) {
   state.timer = view.timer;
   for (const note of view.notes) state.notes.set(note.id, note);
   state.caucus = {
-    buyer: { open: view.caucus.buyer.open, messages: [...view.caucus.buyer.messages] },
-    seller: { open: view.caucus.seller.open, messages: [...view.caucus.seller.messages] },
+    buyer: { open: view.caucus.buyer.open, messages: [...view.caucus.buyer.messages], note: view.caucus.buyer.note },
+    seller: { open: view.caucus.seller.open, messages: [...view.caucus.seller.messages], note: view.caucus.seller.note },
   };
   for (const [id, byParty] of Object.entries(view.seals)) state.seals.set(id, { ...byParty });
   for (const [id, entries] of Object.entries(view.access)) state.access.set(id, [...entries]);
@@ -277,6 +277,7 @@ const APPLY = {
   },
   "note.removed": (state, d) => state.notes.delete(d.note_id),
   "caucus.opened": (state, d) => setCaucus(state, d.party, () => ({ open: true })),
+  "caucus.noted": (state, d) => setCaucus(state, d.party, () => ({ note: d.text })),
   "caucus.closed": (state, d) => setCaucus(state, d.party, () => ({ open: false })),
   "caucus.posted": (state, d, event) =>
     setCaucus(state, d.party, (thread) => ({

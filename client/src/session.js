@@ -277,6 +277,10 @@ export class Session {
     return this.command(open ? "caucus.open" : "caucus.close", { party });
   }
 
+  noteCaucus(party, text) {
+    return this.command("caucus.note", { party, text });
+  }
+
   postCaucus(party, text) {
     return this.command("caucus.post", { party, text });
   }

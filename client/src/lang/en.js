@@ -339,6 +339,9 @@ export const en = {
   "caucus.closedHint": "Open the caucus to write in it.",
   "caucus.text": "Message",
   "caucus.text.placeholder": "Write a message…",
+  "caucus.note": "Shared note",
+  "caucus.note.placeholder": "What was asked, what remains to check: kept by you and the neutral, never seen by the other side",
+  "caucus.note.save": "Save note",
   "caucus.send": "Send",
   "caucus.you": "(you)",
 

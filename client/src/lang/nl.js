@@ -341,6 +341,9 @@ export const nl = {
   "caucus.closedHint": "Open de caucus om erin te schrijven.",
   "caucus.text": "Bericht",
   "caucus.text.placeholder": "Schrijf een bericht…",
+  "caucus.note": "Gedeelde notitie",
+  "caucus.note.placeholder": "Wat is gevraagd, wat nog moet worden nagegaan: bijgehouden door jou en de neutrale partij, nooit zichtbaar voor de andere kant",
+  "caucus.note.save": "Notitie opslaan",
   "caucus.send": "Versturen",
   "caucus.you": "(jij)",
 

@@ -30,6 +30,12 @@ class Thread {
     this.sendButton = tr(h("button", { type: "button", class: "btn btn-primary btn-small", testid: "caucus-send", on: { click: () => this.send() } }), "caucus.send");
     this.form = h("div", { class: "caucus-form" }, this.text, this.sendButton);
     this.hint = tr(h("p", { class: "muted small", testid: "caucus-closed-hint" }), "caucus.closedHint");
+    // The shared note: one text the neutral and this party's team keep together.
+    this.note = h("textarea", { class: "caucus-note", testid: "caucus-note", rows: 3, maxLength: 4000 });
+    trAttr(this.note, "aria-label", "caucus.note");
+    trAttr(this.note, "placeholder", "caucus.note.placeholder");
+    this.noteSave = tr(h("button", { type: "button", class: "btn btn-small", testid: "caucus-note-save", on: { click: () => session.noteCaucus(party, this.note.value) } }), "caucus.note.save");
+    this.noteBox = h("div", { class: "caucus-note-box" }, tr(h("h4", { class: "small" }), "caucus.note"), this.note, this.noteSave);
     this.el = h(
       "div",
       { class: `caucus-thread role-${party}`, testid: "caucus-thread", data: { party } },
@@ -38,6 +44,7 @@ class Thread {
       this.empty,
       this.form,
       this.hint,
+      this.noteBox,
     );
   }
 
@@ -73,6 +80,11 @@ class Thread {
     const canWrite = thread.open && session.may("caucus.post");
     this.form.hidden = !canWrite;
     this.hint.hidden = thread.open || !session.may("caucus.open");
+    const canNote = session.may("caucus.note");
+    if (document.activeElement !== this.note) this.note.value = thread.note;
+    this.note.readOnly = !canNote;
+    this.noteSave.hidden = !canNote;
+    setData(this.noteBox, "note", thread.note);
   }
 }
 

@@ -96,6 +96,7 @@ TABLE: Final[Mapping[str, Mapping[str, frozenset[str]]]] = MappingProxyType(
         "caucus.open": _rule(_PARTIES_AND_NEUTRAL, OPEN),
         "caucus.close": _rule(_PARTIES_AND_NEUTRAL, OPEN),
         "caucus.post": _rule(_PARTIES_AND_NEUTRAL, OPEN),
+        "caucus.note": _rule(_PARTIES_AND_NEUTRAL, OPEN),
         # Figures under seal: shared with the neutral only, verified, attested.
         "seal.share": _rule(PARTIES, TALKS),
         "seal.withdraw": _rule(PARTIES, TALKS),

@@ -341,6 +341,8 @@ class View:
     threads: dict[str, list[Message]] = field(
         default_factory=lambda: {party: [] for party in PARTIES}
     )
+    # Per caucus, the note its party's team and the neutral keep together.
+    caucus_notes: dict[str, str] = field(default_factory=lambda: dict.fromkeys(PARTIES, ""))
     # item id -> party -> the seal as shared with the neutral.
     seals: dict[str, dict[str, Seal]] = field(default_factory=dict)
     # (item id, party) -> the last version shared, also after a withdrawal.
@@ -408,6 +410,7 @@ class View:
                 party: {
                     "open": self.caucus[party],
                     "messages": [m.to_wire() for m in self.threads[party]],
+                    "note": self.caucus_notes[party],
                 }
                 for party in PARTIES
             },
@@ -611,6 +614,10 @@ def _caucus_closed(view: View, event: Event) -> None:
     view.caucus[event.data["party"]] = False
 
 
+def _caucus_noted(view: View, event: Event) -> None:
+    view.caucus_notes[event.data["party"]] = event.data["text"]
+
+
 def _caucus_posted(view: View, event: Event) -> None:
     role = "" if event.actor is None else event.actor.role
     message = Message(role, _actor_name(event), event.data["text"], event.at)
@@ -765,6 +772,7 @@ _APPLY = {
     "caucus.opened": _caucus_opened,
     "caucus.closed": _caucus_closed,
     "caucus.posted": _caucus_posted,
+    "caucus.noted": _caucus_noted,
     "seal.shared": _seal_shared,
     "seal.withdrawn": _seal_withdrawn,
     "seal.verified": _seal_judged("verified"),

@@ -7,6 +7,10 @@ frame, snapshot, catch-up or error. It sees only *that* a caucus is going on:
 content. Either the neutral or that party opens and closes it; messages only
 while it is open. A party can never open, close or write in the other
 party's caucus (``caucus.own_only``).
+
+Each caucus also has one shared note (``caucus.note``): a text the neutral and
+that party's team keep together across the session (what was asked, what
+remains to check), open or not, in the same audience as the messages.
 """
 
 from __future__ import annotations
@@ -48,7 +52,16 @@ def _post(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Draft]:
     return [Draft("caucus.posted", {"party": party, "text": args["text"]}, with_neutral(party))]
 
 
+def _note(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Draft]:
+    require_neutral(state)
+    party = own_party(actor, args["party"], reason="caucus.own_only")
+    if state.view(actor.role).caucus_notes[party] == args["text"]:
+        return []
+    return [Draft("caucus.noted", {"party": party, "text": args["text"]}, with_neutral(party))]
+
+
 HANDLERS: dict[str, Handler] = {
+    "caucus.note": _note,
     "caucus.open": _open,
     "caucus.close": _close,
     "caucus.post": _post,
