@@ -92,6 +92,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--public-url", f"http://127.0.0.1:{port}",
         "--max-per-address", "100000",
         "--max-unjoined-per-address", "100000",
+        # e2e/test_resume.py fills rooms with thousands of edits from one
+        # connection, far faster than anyone types; the limit has tests of its own.
+        "--commands-per-second", "100000",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO, env=env)
     base = f"http://127.0.0.1:{port}"

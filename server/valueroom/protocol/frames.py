@@ -166,7 +166,7 @@ def welcome_frames(
     for key in ("private", "seals", "access"):
         skeleton[key] = {}
     skeleton["caucus"] = {
-        party: {"open": thread["open"], "messages": []} for party, thread in view["caucus"].items()
+        party: {**thread, "messages": []} for party, thread in view["caucus"].items()
     }
     head = encode(
         {
