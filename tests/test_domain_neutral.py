@@ -265,9 +265,9 @@ def test_caucus_messages_reach_that_party_and_the_neutral_only() -> None:
     assert room.do(BUYER2, "caucus.note", party="buyer", text="Check the depot costs") == []
     room.do(BUYER2, "caucus.note", party="buyer", text="Depot costs: sent on Monday")
     assert room.state.view("neutral").caucus_notes["buyer"] == "Depot costs: sent on Monday"
-    with pytest.raises(NotPermitted) as refused:
+    with pytest.raises(NotPermitted) as not_theirs:
         room.do(SELLER, "caucus.note", party="buyer", text="Let me read it")
-    assert refused.value.reason == "caucus.own_only"
+    assert not_theirs.value.reason == "caucus.own_only"
     buyer = room.state.view("buyer").to_wire()["caucus"]["buyer"]["messages"]
     assert [(m["role"], m["name"], m["text"]) for m in buyer] == [
         ("neutral", "Nora", "What drives your cost?"),
