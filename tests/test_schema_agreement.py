@@ -97,8 +97,9 @@ VIEW = {
         "buyer": {
             "open": True,
             "messages": [{"role": "neutral", "name": "Nora", "text": "Why?", "at": 2}],
+            "note": "Ask for the depot invoices",
         },
-        "seller": {"open": False, "messages": []},
+        "seller": {"open": False, "messages": [], "note": ""},
     },
     "seals": {
         "i1": {
