@@ -273,7 +273,11 @@ async def test_the_other_party_sees_only_that_a_caucus_is_going_on(scene: Scene)
     resumed = await scene.join("seller", "Back", resume={"log_id": scene.info["log_id"], "seq": 1})
     try:
         assert late.welcome is not None
-        assert late.welcome["view"]["caucus"]["buyer"] == {"open": False, "messages": [], "note": ""}
+        assert late.welcome["view"]["caucus"]["buyer"] == {
+            "open": False,
+            "messages": [],
+            "note": "",
+        }
         await resumed.wait_for(lambda f: f["type"] == "split")
         assert all(CAUCUS_SECRET not in str(f) for f in late.frames + resumed.frames)
         buyer_late = await scene.join("buyer", "Bob")
