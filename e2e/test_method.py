@@ -29,8 +29,12 @@ def test_core_questions_are_answered_privately_then_shown_at_once(
     )
     secret = "Ja, zolang de levertijd klopt"
     buyer.page.get_by_test_id("opening-answer-valuable").fill(secret)
+    buyer.page.get_by_test_id("opening-answer-valuable").blur()
+    buyer.wait_settled()
     buyer.page.get_by_test_id("opening-answer-cooperation").fill("Te transactioneel")
     buyer.page.get_by_test_id("opening-answer-cooperation").blur()
+    # The answers are saved on blur; share once they landed, as a person would.
+    buyer.wait_settled()
     buyer.page.get_by_test_id("opening-share").click()
     ready = neutral.page.locator('[data-testid="opening-ready"] [data-party="buyer"]')
     expect(ready).to_have_attribute("data-ready", "true")
@@ -43,8 +47,11 @@ def test_core_questions_are_answered_privately_then_shown_at_once(
     expect(seller.page.get_by_test_id("opening-shared")).to_have_count(0)
 
     seller.page.get_by_test_id("opening-answer-valuable").fill("Yes")
+    seller.page.get_by_test_id("opening-answer-valuable").blur()
+    seller.wait_settled()
     seller.page.get_by_test_id("opening-answer-cooperation").fill("A framework would help")
     seller.page.get_by_test_id("opening-answer-cooperation").blur()
+    seller.wait_settled()
     seller.page.get_by_test_id("opening-share").click()
     for person in (buyer, seller, neutral):
         expect(person.page.get_by_test_id("opening-said-buyer-valuable")).to_contain_text(secret)
