@@ -211,6 +211,7 @@ def valueroom(store_url: str, name: str, extra_pids: dict[str, int]) -> Iterator
     # Every client of the benchmark comes from 127.0.0.1, joins at once and types fast.
     command += ["--max-per-address", "100000", "--max-unjoined", "100000"]
     command += ["--max-unjoined-per-address", "100000", "--commands-per-second", "100000"]
+    command += ["--rooms-per-hour", "0"]  # hundreds of rooms from one address
     with process(command, env=env) as proc:
         wait_for_http(f"http://127.0.0.1:{port}/api/health", proc, name)
         pin(proc.pid, SERVER_CPU)
