@@ -15,7 +15,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.domainkit import BUYER, NEUTRAL, SELLER, Room
-from valueroom.domain.agreement import deal_hash, deal_sheet, export_content, next_round
+from valueroom.domain.agreement import (
+    deal_hash,
+    deal_sheet,
+    export_content,
+    next_round,
+    touches_deal,
+)
 from valueroom.domain.canonical import canonical, digest
 from valueroom.domain.errors import DomainError, InvalidCommand, ItemNotFound, NotPermitted
 from valueroom.domain.permissions import COMMANDS, may
@@ -204,6 +210,30 @@ def test_the_deal_frame_carries_the_hash_the_core_checks_signatures_against() ->
     frame = msgpack.unpackb(frames.deal(sheet, None), raw=False)
     assert frame["hash"] == deal_hash(room.state.public)
     assert frame["sheet"] == sheet
+
+
+def test_typing_in_an_open_items_description_needs_no_new_deal_sheet() -> None:
+    """The live room rebuilds the sheet only when ``touches_deal`` says it may have changed."""
+    room = Room(phase="exploring")
+    room.add("a", title="A")
+    before = deal_sheet(room.state.public)
+    events = room.do(BUYER, "item.edit", item_id="a", description="draft scope")
+    assert not touches_deal(room.state.public, events)
+    assert deal_sheet(room.state.public) == before
+    # A title is on the sheet (as an open item), and so is an agreed item's description.
+    events = room.do(BUYER, "item.edit", item_id="a", title="A2")
+    assert touches_deal(room.state.public, events)
+    assert deal_sheet(room.state.public) != before
+    room.do(BUYER, "item.agree", item_id="a", agreed=True)
+    room.do(SELLER, "item.agree", item_id="a", agreed=True)
+    agreed = deal_sheet(room.state.public)
+    events = room.do(SELLER, "item.edit", item_id="a", description="final scope")
+    assert touches_deal(room.state.public, events)
+    assert deal_sheet(room.state.public) != agreed
+    # A party's private figures never touch the sheet, which holds the public view only.
+    events = room.do(BUYER, "figures.set", item_id="a", value="100.00", cost="0.00")
+    assert events
+    assert not touches_deal(room.state.public, events)
 
 
 def test_the_hash_follows_the_content_and_nothing_else() -> None:

@@ -15,6 +15,7 @@ import contextlib
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,10 @@ from hypothesis import strategies as st
 
 from tests.domainkit import BUYER, NEUTRAL, SELLER, Room
 from tests.test_schema_agreement import node_verdicts
-from valueroom.domain.agreement import deal_hash
+from valueroom.domain.agreement import deal_hash, deal_sheet, touches_deal
 from valueroom.domain.commands.seal import record_access
 from valueroom.domain.errors import DomainError
+from valueroom.domain.events import Event
 from valueroom.domain.method import catalog
 from valueroom.domain.permissions import allowed_for
 from valueroom.domain.state import (
@@ -209,10 +211,16 @@ def step(draw: st.DrawFn) -> Step:
     return who, name, args
 
 
-def play(room: Room, program: list[Step]) -> None:
-    """Two items first, then every step through ``decide``; refused ones append nothing."""
-    room.add("i0", "First")
-    room.add("i1", "Second", kind="relationship")
+def play(
+    room: Room, program: list[Step], then: Callable[[list[Event]], None] | None = None
+) -> None:
+    """Two items first, then every step through ``decide``; refused ones append nothing.
+
+    ``then`` is given each accepted step's events, once they are applied.
+    """
+    for event in (room.add("i0", "First"), room.add("i1", "Second", kind="relationship")):
+        if then is not None:
+            then([event])
     for who, name, args in program:
         if name == "item.move":
             slot = args.pop("slot")
@@ -228,7 +236,9 @@ def play(room: Room, program: list[Step]) -> None:
             seal = room.state.view("neutral").seals.get(args["item_id"], {}).get(args["party"])
             args["version"] = seal.version if seal is not None else 1
         with contextlib.suppress(DomainError):
-            room.do(ACTORS[who], name, **args)
+            events = room.do(ACTORS[who], name, **args)
+            if then is not None:
+                then(events)
 
 
 def role_frames(room: Room, role: str) -> list[dict[str, Any]]:
@@ -278,6 +288,21 @@ def test_server_and_client_folds_agree_for_every_role(program: list[Step], tmp_p
     room = Room(neutral=True, phase="dividing")
     play(room, program)
     check_agreement(room, tmp_path)
+
+
+@given(program=st.lists(step(), min_size=30, max_size=90))
+def test_the_deal_sheet_changes_only_after_events_said_to_touch_it(program: list[Step]) -> None:
+    """The live room rebuilds the sheet only when ``touches_deal`` says so: it must never miss."""
+    room = Room()
+    sheet = [deal_sheet(room.state.public)]
+
+    def check(events: list[Event]) -> None:
+        now = deal_sheet(room.state.public)
+        if not touches_deal(room.state.public, events):
+            assert now == sheet[0], [e.name for e in events]
+        sheet[0] = now
+
+    play(room, program, then=check)
 
 
 def test_folds_agree_on_a_session_that_reveals_and_revises(tmp_path: Path) -> None:

@@ -63,6 +63,7 @@ __all__ = [
     "export_content",
     "next_round",
     "settlement",
+    "touches_deal",
 ]
 
 # Events after which the deal sheet may have changed.
@@ -86,6 +87,30 @@ DEAL_EVENTS = frozenset(
         "deal.agreed",
     }
 )
+
+
+def touches_deal(public: View, events: Iterable[Event]) -> bool:
+    """Whether ``events`` (already applied to ``public``) may have changed the deal sheet.
+
+    The sheet is built from the public view only, so an event not every role
+    sees never changes it. A description edit of an item not agreed by both
+    does not either: only agreed items carry their description (if the item
+    was agreed before the edit, :func:`consequences` voided it and that
+    ``item.agreement_voided`` event answers yes). Everything else in
+    ``DEAL_EVENTS`` may. A cheap test, so the live room rebuilds and hashes
+    the sheet only after batches that may have changed it: typing in an open
+    item's description, the most frequent edit there is, costs no rebuild.
+    """
+    for event in events:
+        if event.name not in DEAL_EVENTS or not is_public(event.vis):
+            continue
+        if event.name == "item.edited" and event.data.keys() <= {"item_id", "description"}:
+            item = public.items.get(event.data["item_id"])
+            if item is not None and not item.agreed_by_both:
+                continue
+        return True
+    return False
+
 
 # Commands whose own job is the sign-off: they never void a signature.
 _SIGNING = frozenset({"deal.sign", "deal.witness"})

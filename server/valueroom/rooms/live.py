@@ -58,7 +58,7 @@ from typing import Any, Protocol
 
 from valueroom import logs
 from valueroom.clock import now_ms
-from valueroom.domain.agreement import DEAL_EVENTS, deal_sheet, export_content
+from valueroom.domain.agreement import deal_sheet, export_content, touches_deal
 from valueroom.domain.commands.seal import record_access, sealed_in_event, sealed_in_view
 from valueroom.domain.decide import decide
 from valueroom.domain.errors import DomainError, InvalidCommand
@@ -541,7 +541,7 @@ class LiveRoom:
         self._snapshot_if_due()
         if any(e.name in SPLIT_EVENTS for e in events):
             self._broadcast_split()
-        if any(e.name in DEAL_EVENTS for e in events):
+        if touches_deal(self.state.public, events):
             self._broadcast_deal()
 
     def _record(self, event: Event, numbers: dict[str, int]) -> None:
@@ -610,7 +610,7 @@ class LiveRoom:
             self._reply(replies)
             if any(e.name in SPLIT_EVENTS for e in events):
                 self._broadcast_split()
-            if any(e.name in DEAL_EVENTS for e in events):
+            if touches_deal(self.state.public, events):
                 self._broadcast_deal()
             self.probe.fanned_out(time.perf_counter() - appended)
             return
