@@ -104,6 +104,7 @@ export function project(state, ops, role, decimals, models, maxUnits) {
   const removed = new Map(state.removed);
   const privates = new Map(state.private);
   const pendingFigures = new Set();
+  let guide = state.guide;
   /** @param {string} id @param {(item: import("./model.js").Item) => Partial<import("./model.js").Item>} change */
   const update = (id, change) => {
     const item = items.get(id);
@@ -162,9 +163,16 @@ export function project(state, ops, role, decimals, models, maxUnits) {
         }
         break;
       }
+      case "opening.answer":
+        // The party's own answer shows as sent until the server confirms it,
+        // so a render in between never puts the old answer back in the field.
+        if (role && !guide.ready[role]) {
+          guide = { ...guide, own: { ...(guide.own ?? { valuable: "", cooperation: "" }), [args.question]: args.answer } };
+        }
+        break;
       default:
         break;
     }
   }
-  return { ...state, items, removed, private: privates, pendingFigures };
+  return { ...state, items, removed, private: privates, guide, pendingFigures };
 }

@@ -160,3 +160,14 @@ test("later ops win over earlier ones on the same property", () => {
   ]);
   assert.equal(shown.items.get("x")?.title, "Two");
 });
+
+test("a pending opening answer shows as the party's own until it is confirmed", () => {
+  const state = confirmed();
+  const shown = view([op("opening.answer", { question: "valuable", answer: "yes, clearly" })], "buyer", state);
+  assert.deepEqual(shown.guide.own, { valuable: "yes, clearly", cooperation: "" });
+  assert.equal(state.guide.own, null, "the confirmed state is not changed");
+  // The neutral answers nothing; a party that already shared its answers cannot change them.
+  assert.equal(view([op("opening.answer", { question: "valuable", answer: "x" })], null, state).guide.own, null);
+  state.guide.ready.buyer = true;
+  assert.equal(view([op("opening.answer", { question: "valuable", answer: "x" })], "buyer", state).guide.own, null);
+});
