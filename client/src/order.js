@@ -4,6 +4,9 @@ import { generateKeyBetween } from "/vendor/fractional-indexing/src/index.js";
 
 /** @typedef {{id: string, position: string}} Placed anything with an agenda position */
 
+/** The longest key the schema accepts (`Position.max` in shared_schema; a test checks they agree). */
+export const MAX_KEY = 64;
+
 /** @param {string} a @param {string} b */
 const compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -31,6 +34,12 @@ export function keyAtEnd(items) {
  * The key that moves list[index] one place up (delta -1) or down (+1) within
  * `list`, or null if it is already at that end. Parked items elsewhere in the
  * global order don't matter: only the new neighbours' keys do.
+ *
+ * Keys grow when items keep landing in the same gap. When the key between
+ * the neighbours would be longer than the schema allows, the key of the item
+ * to follow is asked for instead: the server grants "just after it" (a taken
+ * key is nudged between it and its successor) and rebalances the agenda with
+ * short keys when that key is too long, so the move still lands.
  * @param {Placed[]} list items in agenda order
  * @param {number} index
  * @param {-1 | 1} delta
@@ -44,5 +53,6 @@ export function keyForMove(list, index, delta) {
   const a = before ? before.position : null;
   const b = after ? after.position : null;
   if (a !== null && b !== null && a >= b) return null; // equal keys: nothing fits between
-  return generateKeyBetween(a, b);
+  const key = generateKeyBetween(a, b);
+  return key.length > MAX_KEY && a !== null ? a : key;
 }

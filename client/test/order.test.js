@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { agendaOrder, keyAtEnd, keyForMove } from "../src/order.js";
+import { readFileSync } from "node:fs";
+
+import { agendaOrder, keyAtEnd, keyForMove, MAX_KEY } from "../src/order.js";
 
 /** @param {string} id @param {string} position */
 const item = (id, position) => ({ id, position });
@@ -56,4 +58,20 @@ test("no move past either end", () => {
 test("no key between neighbours with equal positions", () => {
   const list = [item("a", "a0"), item("b", "a1"), item("c", "a1")];
   assert.equal(keyForMove(list, 0, 1), null);
+});
+
+test("the key limit is the schema's, and a move between long keys asks for the place after its neighbour", () => {
+  const schema = JSON.parse(readFileSync(new URL("../../shared_schema/schema.json", import.meta.url), "utf8"));
+  assert.equal(MAX_KEY, schema.types.Position.max);
+  const a = `a0${"V".repeat(MAX_KEY - 3)}`;
+  const b = `a0${"V".repeat(MAX_KEY - 3)}1`;
+  assert.equal(b.length, MAX_KEY);
+  const list = agendaOrder([item("x", "Zz"), item("a", a), item("b", b), item("c", "a1")]);
+  // Moving c up one place puts it between a and b: no key of 64 characters or less fits.
+  const key = keyForMove(list, 3, -1);
+  assert.equal(key, a, "the key of the item c is to follow");
+  // Room to spare: the key between the neighbours, as before.
+  const short = agendaOrder([item("a", "a0"), item("b", "a1"), item("c", "a2")]);
+  const between = keyForMove(short, 2, -1);
+  assert.ok(between !== null && between > "a0" && between < "a1", String(between));
 });
