@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import httpx
@@ -10,6 +11,7 @@ import redis
 
 from tests.liveserver import LiveServer, ServerProcess, create_room, serve_in_loop
 from tests.loglines import log_lines
+from tests.redisproc import running_redis
 from tests.wsclient import WsClient
 from valueroom.domain.events import Event
 from valueroom.rooms.live import CLOSE_ERASED, CLOSE_REVOKED
@@ -233,3 +235,54 @@ async def test_lifecycle_retention_erases_a_closed_room_after_its_time(store_url
         assert await store.read(closed["room_id"]) == []
         assert await store.room(open_room["room_id"]) is not None
         assert await store.closed_before(2**62) == []
+
+
+# -- what the browser's "Links and room" panel is told -------------------------------------
+
+
+async def test_lifecycle_an_erased_room_is_unknown_to_its_managers(store_url: str) -> None:
+    async with serve_in_loop(store_url) as server:
+        room = await create_room(server.base, neutral=True)
+        room_id = room["room_id"]
+        async with httpx.AsyncClient(base_url=server.base) as http:
+            done = await http.delete(f"/api/rooms/{room_id}", headers=bearer(room["creator_token"]))
+            assert done.status_code == 204
+            for answer in (
+                await http.delete(f"/api/rooms/{room_id}", headers=bearer(room["creator_token"])),
+                await reissue(server, room_id, "buyer", room["tokens"]["neutral"]),
+            ):
+                assert answer.status_code == 404
+                assert answer.json()["error"]["code"] == "unknown_room"
+
+
+async def test_lifecycle_management_is_rate_limited_per_address(store_url: str) -> None:
+    async with serve_in_loop(store_url, manage_per_hour=2) as server:
+        room = await create_room(server.base, neutral=True)
+        other = await create_room(server.base)
+        # Wrong tokens count too: nobody guesses a managing token quickly.
+        assert (await reissue(server, room["room_id"], "buyer", "x.y")).status_code == 403
+        assert (await reissue(server, room["room_id"], "buyer", room["creator_token"])).is_success
+        limited = await reissue(server, other["room_id"], "buyer", other["creator_token"])
+        assert limited.status_code == 429
+        assert limited.json()["error"]["code"] == "rate_limited"
+        assert int(limited.headers["Retry-After"]) >= 1
+        async with WsClient(server.ws_url) as bea:  # the old link still works: nothing changed
+            assert (await bea.join(other["tokens"]["buyer"], "Bea"))["type"] == "welcome"
+
+
+@pytest.mark.redis
+async def test_lifecycle_management_during_a_store_outage_is_unavailable() -> None:
+    with running_redis() as url:
+        async with serve_in_loop(url) as server:
+            room = await create_room(server.base)
+            with contextlib.suppress(redis.exceptions.ConnectionError):
+                redis.Redis.from_url(url).shutdown(nosave=True)
+            async with httpx.AsyncClient(base_url=server.base) as http:
+                for answer in (
+                    await reissue(server, room["room_id"], "buyer", room["creator_token"]),
+                    await http.delete(
+                        f"/api/rooms/{room['room_id']}", headers=bearer(room["creator_token"])
+                    ),
+                ):
+                    assert answer.status_code == 503
+                    assert answer.json()["error"]["code"] == "unavailable"

@@ -79,6 +79,9 @@ class Settings:
     max_unjoined: int = 1024
     max_unjoined_per_address: int = 64
     rooms_per_hour: int = 30
+    # Link reissues and erasures asked for by one address: enough for a
+    # person managing a few rooms, too few to guess a managing token.
+    manage_per_hour: int = 60
     commands_per_second: float = 20.0
     members_per_room: int = 100
     members_per_link: int = 30
@@ -104,7 +107,12 @@ class Settings:
         for name in ("commands_per_second", "header_timeout", "join_timeout", "send_deadline"):
             if getattr(self, name) <= 0:
                 problems.append(f"{name.replace('_', ' ')} must be positive")
-        if self.max_connections < 0 or self.rooms_per_hour < 0 or self.retention < 0:
+        if (
+            self.max_connections < 0
+            or self.rooms_per_hour < 0
+            or self.manage_per_hour < 0
+            or self.retention < 0
+        ):
             problems.append("limits and durations cannot be negative")
         if self.log_lines_per_second < 0:
             problems.append("log lines per second cannot be negative (0: no limit)")
@@ -251,6 +259,13 @@ OPTIONS: tuple[Option, ...] = (
         ("VALUEROOM_ROOMS_PER_HOUR",),
         int,
         "rooms one client address may create per hour (0: no limit)",
+    ),
+    Option(
+        "manage_per_hour",
+        "--manage-per-hour",
+        ("VALUEROOM_MANAGE_PER_HOUR",),
+        int,
+        "link reissues and room erasures one client address may ask for per hour (0: no limit)",
     ),
     Option(
         "commands_per_second",

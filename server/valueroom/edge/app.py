@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None) -> ValueroomApp:
         app.state.registry = edge.registry = registry
         app.state.settings = settings
         app.state.creations = creations = RateTable(settings.rooms_per_hour)
+        app.state.managing = RateTable(settings.manage_per_hour)
         metrics = None
         if settings.metrics:
             metrics = Metrics(edge, registry, creations)

@@ -13,6 +13,14 @@ of ``--allow-origin``) is refused (403 ``foreign_origin``), and one client
 address may create ``--rooms-per-hour`` rooms an hour (429 ``rate_limited``
 beyond, with ``Retry-After``).
 
+Managing a room (reissue a role's link, erase the room) takes the
+creator's or the neutral's token as ``Authorization: Bearer``; its refusals
+are typed for the browser's "Links and room" panel: ``foreign_origin`` (403),
+``rate_limited`` (429, ``--manage-per-hour`` per address, with
+``Retry-After``), ``unknown_room`` (404), ``not_permitted`` (403),
+``not_found`` (404, no link for that role), ``unavailable`` (503, the store
+is down). No token is ever logged.
+
 Invite links are built from ``--public-url``; without it, from the request's
 ``Host`` only when it is one of ``--allow-host``; otherwise they are
 relative (``/join#token``) and the browser completes them with its own
@@ -36,6 +44,7 @@ from valueroom.edge.limits import RateTable, address_key
 from valueroom.protocol.schema import SchemaViolation, check_http
 from valueroom.rooms import lifecycle
 from valueroom.rooms.registry import Registry
+from valueroom.store.base import StoreError
 
 __all__ = [
     "create_room",
@@ -84,15 +93,9 @@ async def create_room(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     if not same_origin(request, settings):
         return _error(403, "foreign_origin", "rooms are created from this site's own pages")
-    creations: RateTable = request.app.state.creations
-    client = request.client
-    wait = creations.take(address_key(client.host if client else None))
-    if wait is not None:
-        response = _error(
-            429, "rate_limited", "too many rooms created from this address; try later"
-        )
-        response.headers["Retry-After"] = str(max(1, round(wait)))
-        return response
+    limited = _refused(request, "creations", "too many rooms created from this address; try later")
+    if limited is not None:
+        return limited
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return _error(415, "unsupported_media_type", "send the room as application/json")
     body = b""
@@ -138,15 +141,48 @@ async def create_room(request: Request) -> Response:
     return JSONResponse(body_out, status_code=201, headers={"Cache-Control": "no-store"})
 
 
+def _refused(request: Request, table: str, message: str) -> Response | None:
+    """The 429 answer when this client address has spent its ``table`` tokens, else None."""
+    rates: RateTable = getattr(request.app.state, table)
+    client = request.client
+    wait = rates.take(address_key(client.host if client else None))
+    if wait is None:
+        return None
+    response = _error(429, "rate_limited", message)
+    response.headers["Retry-After"] = str(max(1, round(wait)))
+    return response
+
+
+_UNAVAILABLE = (503, "unavailable", "the store is unavailable; try again in a moment")
+
+
 async def _manager(request: Request) -> tuple[Registry, str] | Response:
-    """The registry and room id when the request carries a managing token, else the refusal."""
+    """The registry and room id when the request carries a managing token, else the refusal.
+
+    Refusals, in this order: another site's ``Origin`` (403 ``foreign_origin``),
+    too many management requests from this address (429 ``rate_limited``,
+    counted before the token is checked, so tokens cannot be guessed fast),
+    no room with that id (404 ``unknown_room``: a room id alone grants
+    nothing, and the creator's device must learn that a room it remembers was
+    erased), a token that does not manage this room (403 ``not_permitted``),
+    the store failing (503 ``unavailable``).
+    """
     registry: Registry = request.app.state.registry
     settings: Settings = request.app.state.settings
     if not same_origin(request, settings):
         return _error(403, "foreign_origin", "rooms are managed from this site's own pages")
+    limited = _refused(request, "managing", "too many link or room changes from this address")
+    if limited is not None:
+        return limited
     room_id = request.path_params["room_id"]
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or await lifecycle.authorize(registry, room_id, token) is None:
+    try:
+        if await registry.store.room(room_id) is None:
+            return _error(404, "unknown_room", "no room has that id; it may have been erased")
+        role = await lifecycle.authorize(registry, room_id, token)
+    except StoreError:
+        return _error(*_UNAVAILABLE)
+    if scheme.lower() != "bearer" or role is None:
         return _error(403, "not_permitted", "send the creator's or the neutral's token")
     return registry, room_id
 
@@ -158,7 +194,10 @@ async def reissue_link(request: Request) -> Response:
         return found
     registry, room_id = found
     role = request.path_params["role"]
-    token = await lifecycle.reissue(registry, room_id, role)
+    try:
+        token = await lifecycle.reissue(registry, room_id, role)
+    except StoreError:
+        return _error(*_UNAVAILABLE)
     if token is None:
         return _error(404, "not_found", "this room has no link for that role")
     link = invite_links(link_base(request, request.app.state.settings), {role: token})[role]
@@ -171,7 +210,10 @@ async def erase_room(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     registry, room_id = found
-    await lifecycle.erase(registry, room_id)
+    try:
+        await lifecycle.erase(registry, room_id)
+    except StoreError:
+        return _error(*_UNAVAILABLE)
     return Response(status_code=204)
 
 
