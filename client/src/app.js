@@ -8,7 +8,7 @@
 import { installDebugHooks } from "./debug.js";
 import { lang, t } from "./i18n.js";
 import { loadSchema } from "./schema.js";
-import { forgetRoom, rememberJoined } from "./rooms-list.js";
+import { dropLink, findRoom, forgetRoom, rememberJoined } from "./rooms-list.js";
 import { remembered } from "./storage.js";
 import { askName, showInvalidLink } from "./views/joinform.js";
 import { mountLanding } from "./views/landing.js";
@@ -57,7 +57,15 @@ async function main() {
     validator,
     token,
     name,
-    onInvalid: () => remembered.forgetToken(roomId),
+    // A refused, revoked or erased link: this device stops offering what no longer opens.
+    onInvalid: (ended, role) => {
+      remembered.forgetToken(roomId);
+      if (!roomId) return;
+      if (ended === "erased") forgetRoom(roomId);
+      else if (ended === "revoked" && role) dropLink(roomId, role, `${location.origin}/join#${token}`);
+    },
+    // This device created the room: it may manage it from inside too.
+    creatorToken: () => (roomId ? findRoom(roomId)?.creator_token : undefined),
     // Asked by the user: this device keeps no way back into the room.
     onForget: () => {
       session.connection.drop({ hold: true });

@@ -5,7 +5,8 @@
 // States (ConnState): connecting → connected; on a lost socket reconnecting
 // (with an attempt count) or offline (the browser says so, many attempts
 // failed, or a test held the connection down); invalid after a refused invite
-// (close 4401), which is final.
+// (close 4401), a revoked link (4403) or an erased room (4410), which is
+// final; `closeCode` then says which.
 
 import { decode, encode } from "./codec.js";
 
@@ -25,6 +26,13 @@ const CLOSE_BAD_TOKEN = 4401;
 const CLOSE_REVOKED = 4403;
 const CLOSE_ERASED = 4410;
 const FINAL = new Set([CLOSE_BAD_TOKEN, CLOSE_REVOKED, CLOSE_ERASED]);
+
+/** What the page says when a connection ends for good, by its close code. @param {number} code */
+export function endedReason(code) {
+  if (code === CLOSE_REVOKED) return "revoked";
+  if (code === CLOSE_ERASED) return "erased";
+  return "invalid";
+}
 const BASE_DELAY_MS = 250;
 const MAX_DELAY_MS = 10_000;
 // After this many failed attempts in a row we call it "offline" (and keep trying).
@@ -47,7 +55,7 @@ export class Connection {
    * @param {import("./schema.js").Validator} options.validator from loadSchema()
    * @param {() => Record<string, any>} options.joinFrame the join frame to send on every (re)connect
    * @param {(frame: Record<string, any>) => void} options.onFrame for every valid server frame
-   * @param {(conn: {state: ConnStateName, attempt: number}) => void} options.onState
+   * @param {(conn: {state: ConnStateName, attempt: number, closeCode: number}) => void} options.onState
    */
   constructor({ url, validator, joinFrame, onFrame, onState }) {
     this.url = url;
@@ -64,6 +72,8 @@ export class Connection {
     this.held = false;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.timer = undefined;
+    /** The close code that made the connection invalid (4401, 4403, 4410), else 0. */
+    this.closeCode = 0;
     window.addEventListener("online", () => this.reconnectNow());
     window.addEventListener("offline", () => this.setState(this.lostState()));
   }
@@ -156,6 +166,7 @@ export class Connection {
     this.socket = null;
     this.joined = false;
     if (FINAL.has(code)) {
+      this.closeCode = code;
       this.setState(ConnState.INVALID);
       return;
     }
@@ -179,6 +190,6 @@ export class Connection {
   /** @param {ConnStateName} state */
   setState(state) {
     this.state = state;
-    this.onState({ state, attempt: this.attempt });
+    this.onState({ state, attempt: this.attempt, closeCode: this.closeCode });
   }
 }

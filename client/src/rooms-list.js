@@ -3,10 +3,12 @@
 // can list them. Never throws: without storage the list is just empty.
 //
 // An entry: {room_id, title, created, links: {role: link}, joined: [role],
-// at}. `links` holds every invite link of a room created here (the creator
+// at, creator_token?}. `links` holds every invite link of a room created here (the creator
 // hands them out and may need them again) and the link of each role joined
 // here. Links carry invite tokens: they stay on this device like the tokens
-// storage.js already keeps, and are never sent anywhere.
+// storage.js already keeps, and are never sent anywhere. `creator_token`
+// (rooms created here) manages the room: reissue links, erase it; it is sent
+// only to this site's own API, in a header.
 
 const KEY = "valueroom.rooms";
 /** Old entries go first when the list is full, so it cannot grow without bound. */
@@ -14,7 +16,8 @@ export const MAX_ROOMS = 50;
 
 /**
  * @typedef {{room_id: string, title: string, created: boolean,
- *   links: Record<string, string>, joined: string[], at: number}} RoomEntry
+ *   links: Record<string, string>, joined: string[], at: number,
+ *   creator_token?: string}} RoomEntry
  */
 
 /** @returns {RoomEntry[]} newest first */
@@ -54,7 +57,7 @@ function upsert(roomId, change) {
 
 /**
  * A room this device just created: its title and every invite link.
- * @param {{room_id: string, links: Record<string, string>}} result the create-room response
+ * @param {{room_id: string, links: Record<string, string>, creator_token?: string}} result the create-room response
  * @param {string} title
  */
 export function rememberCreated(result, title) {
@@ -62,7 +65,43 @@ export function rememberCreated(result, title) {
     entry.title = title;
     entry.created = true;
     entry.links = { ...entry.links, ...result.links };
+    if (result.creator_token) entry.creator_token = result.creator_token;
   });
+}
+
+/** The room's entry on this device, or null. @param {string} roomId @returns {RoomEntry | null} */
+export function findRoom(roomId) {
+  return listRooms().find((entry) => entry.room_id === roomId) ?? null;
+}
+
+/**
+ * A role's link was reissued: keep the new one (a room this device does not list stays unlisted).
+ * @param {string} roomId
+ * @param {string} role
+ * @param {string} link
+ */
+export function rememberLink(roomId, role, link) {
+  if (findRoom(roomId)) upsert(roomId, (entry) => void (entry.links = { ...entry.links, [role]: link }));
+}
+
+/**
+ * This device's link for `role` stopped working (revoked): drop it, and the
+ * room with it when nothing of it is left to open or manage here.
+ * @param {string} roomId
+ * @param {string} role
+ * @param {string} link the link that stopped working (a newer one is kept)
+ */
+export function dropLink(roomId, role, link) {
+  const entry = findRoom(roomId);
+  if (!entry || entry.links[role] !== link) return;
+  const links = { ...entry.links };
+  delete links[role];
+  const joined = entry.joined.filter((r) => r !== role);
+  if (!entry.created && joined.length === 0) {
+    forgetRoom(roomId);
+    return;
+  }
+  save(listRooms().map((e) => (e.room_id === roomId ? { ...e, links, joined } : e)));
 }
 
 /**

@@ -55,7 +55,7 @@ export class Session {
     this.exportListeners = new Set();
     /** @type {string | null} */
     this.editing = null;
-    /** @type {{state: import("./connection.js").ConnStateName, attempt: number}} */
+    /** @type {{state: import("./connection.js").ConnStateName, attempt: number, closeCode?: number}} */
     this.conn = { state: ConnState.CONNECTING, attempt: 0 };
     this.joinedOnce = false;
     // Re-sending ops refused for a passing reason (see scheduleRetry).

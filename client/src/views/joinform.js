@@ -49,16 +49,21 @@ export function askName(root) {
   });
 }
 
-export function showInvalidLink(root, reasonKey = "invalid.lead") {
+/**
+ * The page shown when a link opens no room. `ended` says why a room page ended
+ * for good: "revoked" (the link was reissued), "erased", or "invalid".
+ */
+export function showInvalidLink(root, reasonKey = "invalid.lead", ended = "invalid") {
+  const known = ended === "revoked" || ended === "erased";
   root.append(
     h(
       "main",
       { class: "join-page" },
       h(
         "div",
-        { class: "card invalid", testid: "invalid-link", attrs: { role: "alert" } },
-        tr(h("h1"), "invalid.heading"),
-        tr(h("p"), reasonKey),
+        { class: "card invalid", testid: "invalid-link", data: { ended }, attrs: { role: "alert" } },
+        tr(h("h1"), known ? `ended.${ended}.heading` : "invalid.heading"),
+        tr(h("p"), known ? `ended.${ended}.lead` : reasonKey),
         tr(h("a", { class: "btn", href: "/" }), "invalid.home"),
       ),
     ),

@@ -4,7 +4,9 @@
 
 import { h } from "../dom.js";
 import { t, tr, trAttr } from "../i18n.js";
+import { managerToken, tokenOfLink } from "../manage.js";
 import { forgetRoom, listRooms } from "../rooms-list.js";
+import { ManageDialog } from "./manage.js";
 import { toast } from "./toast.js";
 
 const ROLES = ["buyer", "seller", "neutral"];
@@ -57,12 +59,40 @@ export class MyRooms {
       }),
       "myRooms.forget",
     );
+    const token = managerToken(room);
+    const manage = token
+      ? tr(h("button", { type: "button", class: "btn btn-small", testid: "my-room-manage", on: { click: () => this.manage(room, token, manage) } }), "manage.open")
+      : null;
     return h(
       "li",
       { class: "my-room", testid: "my-room", data: { roomId: room.room_id, created: room.created } },
-      h("div", { class: "my-room-head" }, h("strong", { class: "my-room-title", text: room.title || room.room_id }), room.created ? tr(h("span", { class: "muted small" }), "myRooms.created") : null, forget),
+      h("div", { class: "my-room-head" }, h("strong", { class: "my-room-title", text: room.title || room.room_id }), room.created ? tr(h("span", { class: "muted small" }), "myRooms.created") : null, h("span", { class: "my-room-actions" }, manage, forget)),
       h("ul", { class: "my-room-links" }, roles.map(row)),
     );
+  }
+
+  /** "Links and room" for a room this device created, or joined as the neutral. */
+  manage(room, token, opener) {
+    const joinedLink = room.joined.map((role) => room.links[role]).find((link) => tokenOfLink(link));
+    const dialog = new ManageDialog({
+      roomId: room.room_id,
+      title: room.title || room.room_id,
+      token,
+      // A room created here lists every role it has; one joined as the neutral has all three.
+      roles: room.created ? ROLES.filter((role) => room.links[role]) : ROLES,
+      links: room.links,
+      roomLink: joinedLink ?? null,
+      onChanged: () => this.render(),
+      onErased: () => {
+        this.render();
+        toast(t("manage.erased"));
+        // The button that opened the dialog is gone with the room: focus the list, or the page.
+        const heading = this.el.hidden ? document.querySelector("h1") : this.el.querySelector("h2");
+        heading?.setAttribute("tabindex", "-1");
+        /** @type {HTMLElement | null} */ (heading)?.focus();
+      },
+    });
+    dialog.open(opener);
   }
 }
 

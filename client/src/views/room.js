@@ -2,7 +2,7 @@
 
 import { h } from "../dom.js";
 import { onLangChange, tr } from "../i18n.js";
-import { ConnState } from "../connection.js";
+import { ConnState, endedReason } from "../connection.js";
 import { Session } from "../session.js";
 import { AgendaView } from "./agenda.js";
 import { CaucusView } from "./caucus.js";
@@ -11,6 +11,9 @@ import { RoomHeader } from "./header.js";
 import { showInvalidLink } from "./joinform.js";
 import { Announcer } from "./announce.js";
 import { GuideView } from "./guide.js";
+import { ManageDialog } from "./manage.js";
+import { roomOfToken } from "../manage.js";
+import { findRoom } from "../rooms-list.js";
 import { ModerationBar, NotesView } from "./moderation.js";
 import { PhaseView } from "./phase.js";
 import { ReplayView } from "./replay.js";
@@ -18,7 +21,7 @@ import { SealDesk } from "./seal.js";
 import { SplitView } from "./split.js";
 import { errorToast } from "./toast.js";
 
-export function mountRoom(root, topbar, { validator, token, name, onInvalid, onForget }) {
+export function mountRoom(root, topbar, { validator, token, name, onInvalid, onForget, creatorToken }) {
   const session = new Session({ validator, token, name });
   const header = new RoomHeader(session, onForget);
   const agenda = new AgendaView(session);
@@ -47,6 +50,33 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid, onF
     root.append(replay.el);
     replay.open();
   };
+  // "Links and room": for the neutral, and on the device that created the room.
+  /** @type {ManageDialog | null} */
+  let manage = null;
+  const manageButton = tr(
+    h("button", { type: "button", class: "btn", testid: "manage-open", hidden: true, on: { click: () => openManage() } }),
+    "manage.open",
+  );
+  const openManage = () => {
+    const managerToken = session.you?.role === "neutral" ? token : creatorToken?.();
+    if (!managerToken || !session.room) return;
+    const here = session.you?.role ?? null;
+    manage = new ManageDialog({
+      roomId: roomOfToken(token),
+      title: session.room.title,
+      token: managerToken,
+      roles: session.room.neutral ? ["buyer", "seller", "neutral"] : ["buyer", "seller"],
+      links: { ...(findRoom(roomOfToken(token))?.links ?? {}), ...(here ? { [here]: `${location.origin}/join#${token}` } : {}) },
+      ownRole: here,
+      membersOf: (role) => session.members.filter((m) => m.role === role).map((m) => m.name),
+      showExports: () => {
+        const target = /** @type {HTMLElement | null} */ (deal.el.querySelector('[data-testid="export-json"]'));
+        target?.scrollIntoView({ block: "center" });
+        target?.focus();
+      },
+    });
+    manage.open(manageButton);
+  };
   const replayButton = tr(
     h("button", { type: "button", class: "btn", testid: "replay-open", on: { click: openReplay } }),
     "replay.open",
@@ -54,7 +84,7 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid, onF
   const page = h(
     "main",
     { class: "room", testid: "room" },
-    h("div", { class: "room-main" }, h("div", { class: "room-tools" }, replayButton), phase.el, moderation.el, guide.el, agenda.el, deal.el),
+    h("div", { class: "room-main" }, h("div", { class: "room-tools" }, replayButton, manageButton), phase.el, moderation.el, guide.el, agenda.el, deal.el),
     h("aside", { class: "room-side" }, notes.el, caucus.el, desk.el, split.el),
   );
   topbar.slot.append(header.el);
@@ -71,13 +101,16 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid, onF
         page.remove();
         header.el.remove();
         topbar.tagline.hidden = false;
-        onInvalid?.();
-        showInvalidLink(root);
+        const ended = endedReason(session.conn.closeCode ?? 0);
+        manage?.close();
+        onInvalid?.(ended, session.you?.role ?? null);
+        showInvalidLink(root, "invalid.lead", ended);
       }
       return;
     }
     header.render();
     if (!session.joinedOnce) return;
+    manageButton.hidden = !(session.you?.role === "neutral" || creatorToken?.());
     for (const view of views) view.render();
   };
   // Batch: many frames in one task render once, after the task.
