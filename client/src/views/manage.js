@@ -24,6 +24,7 @@ import { copyLink } from "./myrooms.js";
  * @property {string | null} [roomLink] outside a room: a link that opens it, to take exports first
  * @property {() => void} [onChanged] after a link was reissued
  * @property {() => void} [onErased] after the room was erased
+ * @property {() => HTMLElement | null} [refocus] where focus goes on closing when the opener was re-rendered away
  */
 
 export class ManageDialog {
@@ -48,9 +49,12 @@ export class ManageDialog {
       h("section", { class: "manage-section", attrs: { "aria-labelledby": "manage-links-heading" } }, tr(h("h3", { id: "manage-links-heading" }), "manage.links.heading"), tr(h("p", { class: "muted small" }), "manage.links.lead"), this.rows),
       this.eraseSection(),
     );
+    this.returnFocus = true;
     this.el.addEventListener("close", () => {
       this.el.remove();
-      if (this.opener?.isConnected) this.opener.focus();
+      if (!this.returnFocus) return;
+      const target = this.opener?.isConnected ? this.opener : this.options.refocus?.();
+      target?.focus();
     });
     this.renderRows();
   }
@@ -62,7 +66,9 @@ export class ManageDialog {
     this.el.showModal();
   }
 
-  close() {
+  /** @param {{returnFocus?: boolean}} [how] returnFocus false: the caller moves focus elsewhere */
+  close({ returnFocus = true } = {}) {
+    this.returnFocus = returnFocus;
     if (this.el.open) this.el.close();
   }
 
@@ -143,7 +149,7 @@ export class ManageDialog {
     typed.addEventListener("input", () => (erase.disabled = !confirmsErase(typed.value, title)));
     let exports = null;
     if (showExports) {
-      exports = tr(h("button", { type: "button", class: "btn btn-small", testid: "manage-exports", on: { click: () => { this.close(); showExports(); } } }), "manage.erase.toExports");
+      exports = tr(h("button", { type: "button", class: "btn btn-small", testid: "manage-exports", on: { click: () => { this.close({ returnFocus: false }); showExports(); } } }), "manage.erase.toExports");
     } else if (roomLink) {
       exports = tr(h("a", { class: "btn btn-small", href: roomLink, testid: "manage-exports" }), "manage.erase.openRoom");
     }
@@ -166,11 +172,10 @@ export class ManageDialog {
       erase.disabled = false;
       if (!answer.ok) {
         this.showError(answer);
-        if (answer.code === "unknown_room") this.offerForget();
         return;
       }
       this.forgetHere();
-      this.close();
+      this.close({ returnFocus: false });
       this.options.onErased?.();
     });
     return form;
@@ -184,7 +189,7 @@ export class ManageDialog {
   /** The room is gone already: this device may as well stop listing it. */
   offerForget() {
     const forget = tr(
-      h("button", { type: "button", class: "btn btn-small", testid: "manage-forget", on: { click: () => { this.forgetHere(); this.close(); this.options.onErased?.(); } } }),
+      h("button", { type: "button", class: "btn btn-small", testid: "manage-forget", on: { click: () => { this.forgetHere(); this.close({ returnFocus: false }); this.options.onErased?.(); } } }),
       "myRooms.forget",
     );
     this.error.append(" ", forget);
@@ -197,5 +202,6 @@ export class ManageDialog {
     const minutes = Math.max(1, Math.ceil((refusal.retryAfter ?? 60) / 60));
     this.error.dataset.code = refusal.code;
     this.error.replaceChildren(t(`manage.error.${refusal.code}`, { minutes }));
+    if (refusal.code === "unknown_room") this.offerForget();
   }
 }

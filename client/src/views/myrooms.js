@@ -83,6 +83,7 @@ export class MyRooms {
       links: room.links,
       roomLink: joinedLink ?? null,
       onChanged: () => this.render(),
+      refocus: () => this.el.querySelector(`[data-room-id="${CSS.escape(room.room_id)}"] [data-testid="my-room-manage"]`),
       onErased: () => {
         this.render();
         toast(t("manage.erased"));
