@@ -135,3 +135,39 @@ def test_focus_is_visible_and_changes_by_others_are_announced(server: str, join:
     expect(own).to_have_text("")
     buyer.add_item("Rush orders", kind="measure")
     expect(own).to_have_text("Anna added “Rush orders”")
+
+
+# -- Links and room (views/manage.js) ------------------------------------------------------
+
+
+def test_axe_finds_nothing_in_the_links_and_room_dialog_or_the_ended_pages(
+    server: str, join: JoinRoom, new_page: NewPage
+) -> None:
+    creator = new_page(locale="nl-NL")
+    creator.goto(server)
+    creator.get_by_test_id("create-title").fill("Toegankelijk beheer")
+    creator.get_by_test_id("create-submit").click()
+    creator.get_by_test_id("my-room-manage").click()
+    dialog = creator.get_by_test_id("manage-dialog")
+    expect(dialog).to_have_attribute("aria-labelledby", "manage-heading")
+    dialog.get_by_test_id("manage-reissue-buyer").click()
+    expect(dialog.get_by_test_id("manage-confirm")).to_be_visible()
+    assert_clean(creator, "links and room with a reissue question, creator's device (nl)")
+
+    room = create_room(server, title="Accessible admin", neutral=True)
+    buyer = join(room["links"]["buyer"], "Anna")
+    seller = join(room["links"]["seller"], "Sem", locale="nl-NL")
+    neutral = join(room["links"]["neutral"], "Nora")
+    neutral.page.get_by_test_id("manage-open").click()
+    in_room = neutral.page.get_by_test_id("manage-dialog")
+    in_room.get_by_test_id("manage-reissue-seller").click()
+    expect(in_room.get_by_test_id("manage-confirm")).to_contain_text("Sem")
+    assert_clean(neutral.page, "links and room, neutral (en)")
+    in_room.get_by_test_id("manage-reissue-confirm").click()
+    expect(in_room.get_by_test_id("manage-status")).to_contain_text("New seller link")
+    expect(seller.page.get_by_test_id("invalid-link")).to_have_attribute("data-ended", "revoked")
+    assert_clean(seller.page, "link replaced (nl)")
+    in_room.get_by_test_id("manage-erase-confirm").fill("Accessible admin")
+    in_room.get_by_test_id("manage-erase").click()
+    expect(buyer.page.get_by_test_id("invalid-link")).to_have_attribute("data-ended", "erased")
+    assert_clean(buyer.page, "room erased (en)")

@@ -156,3 +156,40 @@ def test_every_page_and_role_fits_a_phone(
     finally:
         for context in contexts:
             context.close()
+
+
+# -- Links and room (views/manage.js) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_links_and_room_dialog_fits_a_phone(
+    server: str, browser: Browser, size: tuple[int, int]
+) -> None:
+    contexts: list[Any] = []
+    try:
+        creator = _page(browser, contexts, "nl-NL", size)
+        creator.goto(server)
+        creator.get_by_test_id("create-title").fill("Consignatievoorraad voor de gemeente Utrecht")
+        creator.get_by_test_id("create-neutral").check()
+        creator.get_by_test_id("create-submit").click()
+        creator.get_by_test_id("my-room-manage").click()
+        dialog = creator.get_by_test_id("manage-dialog")
+        dialog.get_by_test_id("manage-reissue-seller").click()
+        expect(dialog.get_by_test_id("manage-confirm")).to_be_visible()
+        assert_fits(creator, "links and room, creator's device (nl)")
+        dialog.get_by_test_id("manage-erase-confirm").fill("Consignatievoorraad")
+        assert_fits(creator, "links and room, erase typed (nl)")
+
+        room = create_room(server, title="Consignment stock for Utrecht", neutral=True)
+        neutral = RoomPage.join(
+            _page(browser, contexts, "en-US", size), room["links"]["neutral"], "Nora"
+        )
+        RoomPage.join(_page(browser, contexts, "en-US", size), room["links"]["buyer"], "Anna")
+        neutral.page.get_by_test_id("manage-open").click()
+        in_room = neutral.page.get_by_test_id("manage-dialog")
+        in_room.get_by_test_id("manage-reissue-buyer").click()
+        expect(in_room.get_by_test_id("manage-confirm")).to_contain_text("Anna")
+        assert_fits(neutral.page, "links and room, neutral (en)")
+    finally:
+        for context in contexts:
+            context.close()
