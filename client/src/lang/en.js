@@ -661,6 +661,7 @@ export const en = {
   "reason.export.other_room": "You can only export the room you are in.",
   "reason.export.too_often": "Too many downloads at once; try again in a moment.",
   // -- Links and room (views/manage.js): reissue links, erase a room ----------------------
+  "myRooms.forget.question": "Forget “{title}” on this device? Only this device holds the room's creator key: without it, only the room's neutral (if it has one) can reissue links or erase the room. The room itself stays.",
   "manage.open": "Links and room",
   "manage.heading": "Links and room: {title}",
   "manage.close": "Close",

@@ -663,6 +663,7 @@ export const nl = {
   "reason.export.other_room": "Je kunt alleen de ruimte exporteren waarin je zit.",
   "reason.export.too_often": "Te veel downloads tegelijk; probeer het zo opnieuw.",
   // -- Links and room (views/manage.js): reissue links, erase a room ----------------------
+  "myRooms.forget.question": "“{title}” vergeten op dit apparaat? Alleen dit apparaat heeft de makerssleutel van de ruimte: zonder die kan alleen de neutrale partij van de ruimte (als die er is) nog links opnieuw uitgeven of de ruimte wissen. De ruimte zelf blijft bestaan.",
   "manage.open": "Links en ruimte",
   "manage.heading": "Links en ruimte: {title}",
   "manage.close": "Sluiten",

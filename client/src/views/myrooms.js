@@ -45,17 +45,18 @@ export class MyRooms {
         h("a", { class: "btn btn-small btn-ghost", href: link, testid: `my-room-open-${role}`, text: t(`invites.enter.${role}`) }),
       );
     };
+    const forgetNow = () => {
+      forgetRoom(room.room_id);
+      this.render();
+      /** @type {HTMLElement | null} */ (this.el.hidden ? null : this.el.querySelector("h2"))?.focus();
+    };
     const forget = tr(
       h("button", {
         type: "button",
         class: "btn btn-small btn-ghost",
         testid: "my-room-forget",
-        on: {
-          click: () => {
-            forgetRoom(room.room_id);
-            this.render();
-          },
-        },
+        // A room created here carries the creator key: losing it is asked about first.
+        on: { click: () => (room.creator_token ? this.askForget(li, room, forget, forgetNow) : forgetNow()) },
       }),
       "myRooms.forget",
     );
@@ -63,12 +64,29 @@ export class MyRooms {
     const manage = token
       ? tr(h("button", { type: "button", class: "btn btn-small", testid: "my-room-manage", on: { click: () => this.manage(room, token, manage) } }), "manage.open")
       : null;
-    return h(
+    const li = h(
       "li",
       { class: "my-room", testid: "my-room", data: { roomId: room.room_id, created: room.created } },
       h("div", { class: "my-room-head" }, h("strong", { class: "my-room-title", text: room.title || room.room_id }), room.created ? tr(h("span", { class: "muted small" }), "myRooms.created") : null, h("span", { class: "my-room-actions" }, manage, forget)),
       h("ul", { class: "my-room-links" }, roles.map(row)),
     );
+    return li;
+  }
+
+  /** Ask before forgetting a room whose creator key only this device holds. */
+  askForget(li, room, forget, forgetNow) {
+    li.querySelector(".manage-confirm")?.remove();
+    const id = `forget-${room.room_id}`;
+    const cancel = tr(h("button", { type: "button", class: "btn btn-small", testid: "my-room-forget-cancel", on: { click: () => { box.remove(); forget.focus(); } } }), "manage.cancel");
+    const yes = tr(h("button", { type: "button", class: "btn btn-small btn-danger", testid: "my-room-forget-yes", on: { click: forgetNow } }), "myRooms.forget");
+    const box = h(
+      "div",
+      { class: "manage-confirm", testid: "my-room-forget-confirm", attrs: { role: "group", "aria-labelledby": id } },
+      h("p", { id, text: t("myRooms.forget.question", { title: room.title || room.room_id }) }),
+      h("div", { class: "manage-actions" }, yes, cancel),
+    );
+    li.append(box);
+    cancel.focus();
   }
 
   /** "Links and room" for a room this device created, or joined as the neutral. */
