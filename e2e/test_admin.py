@@ -197,3 +197,24 @@ def test_the_seller_cannot_manage_and_the_links_panel_needs_a_managing_token(
     seller.page.goto(server)
     expect(seller.page.get_by_test_id("my-room")).to_have_count(1)
     expect(seller.page.get_by_test_id("my-room-manage")).to_have_count(0)
+
+
+def test_the_neutral_reissuing_its_own_link_reopens_the_page_with_the_new_one(
+    server: str, join: JoinRoom, new_page: NewPage
+) -> None:
+    room = create_room(server, title="Own link", neutral=True)
+    neutral = join(room["links"]["neutral"], "Nia")
+    neutral.page.get_by_test_id("manage-open").click()
+    dialog = neutral.page.get_by_test_id("manage-dialog")
+    dialog.get_by_test_id("manage-reissue-neutral").click()
+    expect(dialog.get_by_test_id("manage-confirm")).to_contain_text("it reopens with the new one")
+    dialog.get_by_test_id("manage-reissue-confirm").click()
+    # The page reopens through the new link: the name form, then the room again.
+    neutral.page.get_by_test_id("join-submit").click()
+    neutral.expect_connected()
+    expect(neutral.page.get_by_test_id("manage-open")).to_be_visible()
+    stale = new_page()
+    stale.goto(room["links"]["neutral"])
+    stale.get_by_test_id("join-name").fill("Mallory")
+    stale.get_by_test_id("join-submit").click()
+    expect_ended(stale, "invalid", "This invite link is not valid")
