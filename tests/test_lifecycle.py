@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from pathlib import Path
 
 import httpx
@@ -286,3 +287,31 @@ async def test_lifecycle_management_during_a_store_outage_is_unavailable() -> No
                 ):
                     assert answer.status_code == 503
                     assert answer.json()["error"]["code"] == "unavailable"
+
+
+async def test_lifecycle_no_managing_token_or_new_link_reaches_the_log(store_url: str) -> None:
+    async with serve_in_loop(store_url, manage_per_hour=4) as server:
+        room = await create_room(server.base, neutral=True)
+        room_id, creator, neutral = (
+            room["room_id"],
+            room["creator_token"],
+            room["tokens"]["neutral"],
+        )
+        with log_lines("", logging.DEBUG) as lines:
+            reissued = await reissue(server, room_id, "seller", creator)
+            new_token = reissued.json()["link"].split("#", 1)[1]
+            assert (
+                await reissue(server, room_id, "buyer", room["tokens"]["seller"])
+            ).status_code == 403
+            async with httpx.AsyncClient(base_url=server.base) as http:
+                erased = await http.delete(f"/api/rooms/{room_id}", headers=bearer(neutral))
+                assert erased.status_code == 204
+            assert (await reissue(server, room_id, "buyer", creator)).status_code == 404
+            assert (await reissue(server, room_id, "buyer", creator)).status_code == 429
+            await lines.wait_for(lambda r: r.getMessage() == "room erased")
+        secrets = [
+            t.split(".", 1)[1] for t in (creator, neutral, new_token, room["tokens"]["seller"])
+        ]
+        logged = [f"{r.getMessage()} {r.__dict__}" for r in lines.records]
+        assert any("link revoked and reissued" in line for line in logged)  # the log was seen
+        assert [s for s in secrets for line in logged if s in line] == []
