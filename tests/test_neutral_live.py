@@ -61,6 +61,10 @@ async def scene(store_url: str, caplog: pytest.LogCaptureFixture) -> AsyncIterat
             assert (await clients[role].join(info["tokens"][role], role.title()))[
                 "type"
             ] == "welcome"
+        # The coalesced presence frame of the last join has arrived everywhere, so
+        # none of it can come in the middle of a test that counts frames.
+        for client in clients.values():
+            await client.wait_for(lambda f: f["type"] == "presence" and len(f["members"]) == 3)
         scene = Scene(server, info, clients["buyer"], clients["seller"], clients["neutral"])
         try:
             for item_id in ("i1", "p"):
