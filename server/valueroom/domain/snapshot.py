@@ -39,7 +39,7 @@ from valueroom.domain.visibility import ROLES
 __all__ = ["FORMAT", "from_record", "to_record"]
 
 #: Bumped whenever the record's shape changes; an older snapshot is then ignored.
-FORMAT = 4  # 4: op ids keyed by sender (role, name, op)
+FORMAT = 5  # 5: figures may carry a range (uncertain figures)
 
 
 def _plain(obj: Any) -> dict[str, Any]:

@@ -51,6 +51,21 @@ finer. In a split it takes its place in the odd-cent alternation like any
 other line (its own nets and created value are kept; the halves follow the
 rule). It is marked ``sealed``.
 
+**Sensitivity (uncertain figures).** A party may give each figure a range
+around it: ``value_low <= value <= value_high`` and ``cost_low <= cost <=
+cost_high`` (:class:`Range`). The expected figures are the ones split above;
+a range never changes a number of the split. Besides them, a split whose
+entries carry a range is computed twice more, at its *low end* (every
+party's own net at its lowest: ``value_low - cost_high``) and at its *high
+end* (``value_high - cost_low``), by the same rule, odd cents included. A
+line with a range carries those two ends (``low``/``high``: own nets,
+created value, halves, transfer); the total carries them when any line does.
+A line without a range is the same at both ends, and a sealed line keeps its
+attested numbers. So at both ends every identity above holds, and
+``low.net <= net <= high.net`` per line and in total. A party's private
+preview shows its own range for an item whose other side it does not know
+(``Pending.low``/``high``) and nothing about the other side.
+
 Everything here is pure: no I/O, no clock, no randomness. Python ints do not
 overflow; keeping results within the wire's ``Total`` range is the job of the
 input bounds (``money.MAX_UNITS``, the agenda size limit).
@@ -59,7 +74,7 @@ input bounds (``money.MAX_UNITS``, the agenda size limit).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from valueroom.domain.visibility import PARTIES
@@ -70,6 +85,7 @@ __all__ = [
     "Figures",
     "Pending",
     "PerParty",
+    "Range",
     "Split",
     "SplitLine",
     "compute_split",
@@ -82,8 +98,38 @@ TOTAL_ID = "total"
 
 
 @dataclass(frozen=True, slots=True)
+class Range:
+    """How far a party's figures may lie from the expected ones: low and high per figure.
+
+    Taken as given, like :class:`Figures`: ``value_low <= value <= value_high``
+    and ``cost_low <= cost <= cost_high`` are enforced where figures enter.
+    """
+
+    value_low: int
+    value_high: int
+    cost_low: int
+    cost_high: int
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, int] | None) -> Range | None:
+        """The range of a wire/event ``range`` field (None stays None)."""
+        if data is None:
+            return None
+        return cls(data["value_low"], data["value_high"], data["cost_low"], data["cost_high"])
+
+    def to_wire(self) -> dict[str, int]:
+        """``{"value_low", "value_high", "cost_low", "cost_high"}``."""
+        return {
+            "value_low": self.value_low,
+            "value_high": self.value_high,
+            "cost_low": self.cost_low,
+            "cost_high": self.cost_high,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Figures:
-    """One party's private figures for one item, in minor units.
+    """One party's private figures for one item, in minor units, with an optional range.
 
     Taken as given: bounds (``|x| <= MAX_UNITS``, ``cost >= 0``) are enforced
     where figures enter the system, not here.
@@ -91,11 +137,24 @@ class Figures:
 
     value: int
     cost: int
+    range: Range | None = None
 
     @property
     def own(self) -> int:
         """The party's own net result: ``value - cost``."""
         return self.value - self.cost
+
+    @property
+    def own_low(self) -> int:
+        """The lowest own net the range allows: ``value_low - cost_high`` (``own`` without a range)."""
+        r = self.range
+        return self.own if r is None else r.value_low - r.cost_high
+
+    @property
+    def own_high(self) -> int:
+        """The highest own net the range allows: ``value_high - cost_low`` (``own`` without a range)."""
+        r = self.range
+        return self.own if r is None else r.value_high - r.cost_low
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +202,10 @@ class SplitLine:
     """``net < 0``: implementing the item loses more than it gains."""
     sealed: bool = False
     """Put into the split under seal by the neutral: figures verified, never shown."""
+    low: SplitLine | None = None
+    """This line at the low end of its figures' ranges; None when no figure has a range."""
+    high: SplitLine | None = None
+    """This line at the high end of its figures' ranges; None exactly when ``low`` is."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +219,9 @@ class Pending:
     item_id: str
     party: str
     own: int
+    low: int | None = None
+    """The party's lowest own net by its range; None (with ``high``) when it gave none."""
+    high: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,17 +346,62 @@ def compute_split(
     if any(line.destroys_value for line in lines):
         kept = _allocate([line for line in lines if not line.destroys_value])
         without = _total(kept) or _line(TOTAL_ID, PerParty(0, 0), 0, True, False)
+    total = _total(lines)
+    if any(_ranged(entry) for entry in entries):
+        lines, total = _with_ends(entries, lines, total)
     return Split(
         lines=lines,
-        total=_total(lines),
+        total=total,
         excluded=tuple(excluded),
         without_destroyers=without,
         pending=tuple(pending),
     )
 
 
-def _line_to_wire(line: SplitLine) -> dict[str, Any]:
+def _ranged(entry: Entry) -> bool:
+    return not isinstance(entry, SplitLine) and (
+        entry[1].range is not None or entry[2].range is not None
+    )
+
+
+def _end(entries: Sequence[Entry], high: bool) -> Split:
+    """The split with every ranged party's own net at its low (or high) end."""
+    moved: list[Entry] = []
+    for entry in entries:
+        if isinstance(entry, SplitLine):
+            moved.append(entry)
+            continue
+        item_id, buyer, seller = entry
+        if high:
+            moved.append((item_id, Figures(buyer.own_high, 0), Figures(seller.own_high, 0)))
+        else:
+            moved.append((item_id, Figures(buyer.own_low, 0), Figures(seller.own_low, 0)))
+    return compute_split(moved, ())
+
+
+def _with_ends(
+    entries: Sequence[Entry], lines: Sequence[SplitLine], total: SplitLine | None
+) -> tuple[tuple[SplitLine, ...], SplitLine | None]:
+    low, high = _end(entries, high=False), _end(entries, high=True)
+    out = tuple(
+        replace(line, low=lo, high=hi) if _ranged(entry) else line
+        for entry, line, lo, hi in zip(entries, lines, low.lines, high.lines, strict=True)
+    )
+    assert total is not None
+    return out, replace(total, low=low.total, high=high.total)
+
+
+def _end_to_wire(line: SplitLine) -> dict[str, Any]:
     return {
+        "own": line.own.to_wire(),
+        "net": line.net,
+        "fair": line.fair.to_wire(),
+        "transfer": line.transfer.to_wire(),
+    }
+
+
+def _line_to_wire(line: SplitLine) -> dict[str, Any]:
+    wire = {
         "item_id": line.item_id,
         "own": line.own.to_wire(),
         "net": line.net,
@@ -299,6 +410,18 @@ def _line_to_wire(line: SplitLine) -> dict[str, Any]:
         "destroys_value": line.destroys_value,
         "sealed": line.sealed,
     }
+    if line.low is not None and line.high is not None:
+        wire["low"] = _end_to_wire(line.low)
+        wire["high"] = _end_to_wire(line.high)
+    return wire
+
+
+def _pending_to_wire(pending: Pending) -> dict[str, Any]:
+    wire: dict[str, Any] = {"item_id": pending.item_id, "party": pending.party, "own": pending.own}
+    if pending.low is not None and pending.high is not None:
+        wire["low"] = pending.low
+        wire["high"] = pending.high
+    return wire
 
 
 def to_wire(split: Split) -> dict[str, Any]:
@@ -308,7 +431,10 @@ def to_wire(split: Split) -> dict[str, Any]:
     | None, "excluded": [id, ...], "pending": [{"item_id", "party", "own"}, ...]}``
     where a line is ``{"item_id", "own", "net", "fair", "transfer",
     "destroys_value", "sealed"}`` and ``own``/``fair``/``transfer`` are
-    ``{"buyer": int, "seller": int}``. Fresh objects: mutating the result does
+    ``{"buyer": int, "seller": int}``. A line with ends (sensitivity) also has
+    ``"low"`` and ``"high"``, each ``{"own", "net", "fair", "transfer"}``; a
+    pending item with a range also has ``"low"`` and ``"high"`` (own nets).
+    Without any range the result is exactly what it was before ranges existed. Fresh objects: mutating the result does
     not touch ``split``.
     """
     return {
@@ -318,5 +444,5 @@ def to_wire(split: Split) -> dict[str, Any]:
             None if split.without_destroyers is None else _line_to_wire(split.without_destroyers)
         ),
         "excluded": list(split.excluded),
-        "pending": [{"item_id": p.item_id, "party": p.party, "own": p.own} for p in split.pending],
+        "pending": [_pending_to_wire(p) for p in split.pending],
     }

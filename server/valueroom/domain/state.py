@@ -114,14 +114,22 @@ class RoomInfo:
 
 @dataclass(slots=True)
 class FigureRecord:
-    """A party's own registration for one item, as that party's team sees it."""
+    """A party's own registration for one item, as that party's team sees it.
+
+    ``range`` is ``{"value_low", "value_high", "cost_low", "cost_high"}`` when
+    the party gave one, else None (see :mod:`valueroom.domain.commands.figures`).
+    """
 
     value: int
     cost: int
     note: str
+    range: dict[str, int] | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        return {"value": self.value, "cost": self.cost, "note": self.note}
+        wire: dict[str, Any] = {"value": self.value, "cost": self.cost, "note": self.note}
+        if self.range is not None:
+            wire["range"] = dict(self.range)
+        return wire
 
 
 @dataclass(slots=True)
@@ -250,8 +258,9 @@ class Item:
     # Two-key withdrawal of a protected item.
     withdrawal: dict[str, bool] = field(default_factory=_keys)
     revealed: bool = False
-    # Public figures: filled by the reveal, then by public revisions.
-    figures: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Public figures: filled by the reveal, then by public revisions. Per party
+    # {"value", "cost"} and, when that party gave one, "range".
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)
     revisions: list[dict[str, Any]] = field(default_factory=list)
     # In the split under seal: {"net", "fair", "transfer"}, never value or cost.
     sealed: dict[str, Any] | None = None
@@ -299,12 +308,20 @@ class Item:
             "consent": dict(self.consent),
             "withdrawal": dict(self.withdrawal),
             "revealed": self.revealed,
-            "figures": {party: dict(f) for party, f in self.figures.items()},
+            "figures": {party: _figures_copy(f) for party, f in self.figures.items()},
             "revisions": [dict(r) for r in self.revisions],
             "sealed": _sealed_to_wire(self.sealed),
             "chosen": dict(self.chosen),
             "voided": _voided_to_wire(self.voided),
         }
+
+
+def _figures_copy(figures: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of one party's public figures (the range is a dict of its own)."""
+    copy = dict(figures)
+    if "range" in copy:
+        copy["range"] = dict(copy["range"])
+    return copy
 
 
 def _voided_to_wire(voided: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -529,7 +546,13 @@ def _item_restored(view: View, event: Event) -> None:
 
 def _figures_registered(view: View, event: Event) -> None:
     d = event.data
-    view.private[d["item_id"]] = FigureRecord(value=d["value"], cost=d["cost"], note=d["note"])
+    ranged = d.get("range")
+    view.private[d["item_id"]] = FigureRecord(
+        value=d["value"],
+        cost=d["cost"],
+        note=d["note"],
+        range=None if ranged is None else dict(ranged),
+    )
 
 
 def _consent_changed(view: View, event: Event) -> None:
@@ -539,18 +562,18 @@ def _consent_changed(view: View, event: Event) -> None:
 def _item_revealed(view: View, event: Event) -> None:
     item = view.items[event.data["item_id"]]
     item.revealed = True
-    item.figures = {party: dict(event.data[party]) for party in PARTIES}
+    item.figures = {party: _figures_copy(event.data[party]) for party in PARTIES}
 
 
 def _figures_revised(view: View, event: Event) -> None:
     d = event.data
     item = view.items[d["item_id"]]
-    item.figures[d["party"]] = dict(d["after"])
+    item.figures[d["party"]] = _figures_copy(d["after"])
     item.revisions.append(
         {
             "party": d["party"],
-            "before": dict(d["before"]),
-            "after": dict(d["after"]),
+            "before": _figures_copy(d["before"]),
+            "after": _figures_copy(d["after"]),
             # This view's own number for the event (``apply`` counts it next),
             # never the log's: that would tell how many events others saw.
             "seq": view.seq + 1,

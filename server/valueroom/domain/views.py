@@ -9,15 +9,27 @@
   for every item it registered, the other side's only where revealed, and the
   attested line where the item is in the split under seal. It is sent to that
   party's team and nobody else. An item whose other side it does not know
-  is listed in ``pending`` with the party's own net only: nothing is made up
-  for the side it cannot see.
+  is listed in ``pending`` with the party's own net only (and its own range
+  of it, when it gave one): nothing is made up for the side it cannot see.
+* Revealed figures with a range give their lines low and high ends
+  (sensitivity); the expected split is the same with or without ranges.
 * A parked item is in no split (it is listed as excluded), whatever its
   figures: parking takes it off the table for now.
 """
 
 from __future__ import annotations
 
-from valueroom.domain.split import Entry, Figures, Pending, Split, compute_split, sealed_line
+from typing import Any
+
+from valueroom.domain.split import (
+    Entry,
+    Figures,
+    Pending,
+    Range,
+    Split,
+    compute_split,
+    sealed_line,
+)
 from valueroom.domain.state import Item, RoomState, View
 
 __all__ = ["SPLIT_EVENTS", "preview_split", "public_split", "shared_split"]
@@ -41,9 +53,16 @@ SPLIT_EVENTS = frozenset(
 )
 
 
+def _public_figures(figures: dict[str, Any]) -> Figures:
+    return Figures(figures["value"], figures["cost"], Range.from_wire(figures.get("range")))
+
+
 def _revealed(item: Item) -> Entry:
-    b, s = item.figures["buyer"], item.figures["seller"]
-    return (item.id, Figures(b["value"], b["cost"]), Figures(s["value"], s["cost"]))
+    return (
+        item.id,
+        _public_figures(item.figures["buyer"]),
+        _public_figures(item.figures["seller"]),
+    )
 
 
 def _sealed(item: Item) -> Entry:
@@ -92,5 +111,9 @@ def preview_split(state: RoomState, party: str) -> Split:
         if record is None:
             excluded.append(item.id)
             continue
-        pending.append(Pending(item.id, party, record.value - record.cost))
+        own = Figures(record.value, record.cost, Range.from_wire(record.range))
+        if own.range is None:
+            pending.append(Pending(item.id, party, own.own))
+        else:
+            pending.append(Pending(item.id, party, own.own, own.own_low, own.own_high))
     return compute_split(entries, excluded, pending)

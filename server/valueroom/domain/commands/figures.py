@@ -5,21 +5,74 @@ carries both parties' figures in one event, so both sides learn them at the
 same moment. After the reveal, changes are public revisions (old and new).
 A party that shared its figures under seal and then registers different ones
 outdates the shared copy (see :mod:`valueroom.domain.commands.seal`).
+
+Uncertain figures: with its value and cost a party may register a range
+(``value_low``/``value_high``, ``cost_low``/``cost_high``; an omitted end is
+the expected figure itself). ``low <= expected <= high`` or the command is
+refused (``figure.range_order``). A range equal to the figures is no range:
+the event then carries no ``range`` field, exactly as before ranges existed,
+and a command without range fields registers figures without a range. The
+range travels with the figures it belongs to: in the party's own
+``figures.registered``, in ``item.revealed`` and in public revisions (a
+changed range after the reveal is a public revision). It is never shared
+under seal: the neutral attests the expected figures, which are the ones
+the split uses.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from valueroom.domain.commands.common import Handler, acting_party, item_with_figures
 from valueroom.domain.commands.seal import after_registration
-from valueroom.domain.errors import TransparencyError
+from valueroom.domain.errors import InvalidFigure, TransparencyError
 from valueroom.domain.events import Actor, Draft
 from valueroom.domain.money import parse_amount
 from valueroom.domain.state import RoomState
 from valueroom.domain.visibility import PARTIES, PUBLIC, other, party_only
 
 __all__ = ["HANDLERS"]
+
+
+def _bound(
+    args: dict[str, Any], field: str, expected: int, parse: Callable[[str, str], int]
+) -> int:
+    """One end of a range: the amount given in ``field``, or ``expected`` when omitted."""
+    text = args.get(field)
+    return expected if text is None else parse(text, field)
+
+
+def _range(
+    args: dict[str, Any], value: int, cost: int, parse: Callable[[str, str], int]
+) -> dict[str, int] | None:
+    """The range the command gives around ``value`` and ``cost``; None when it is no range."""
+    ends = {
+        "value_low": _bound(args, "value_low", value, parse),
+        "value_high": _bound(args, "value_high", value, parse),
+        "cost_low": _bound(args, "cost_low", cost, parse),
+        "cost_high": _bound(args, "cost_high", cost, parse),
+    }
+    for figure, expected in (("value", value), ("cost", cost)):
+        for end in ("low", "high"):
+            bound = ends[f"{figure}_{end}"]
+            if (bound > expected) if end == "low" else (bound < expected):
+                raise InvalidFigure(
+                    f"{figure}_{end} must be {'at most' if end == 'low' else 'at least'} "
+                    f"the expected {figure}",
+                    reason=f"figure.range_{end}",
+                    field=f"{figure}_{end}",
+                )
+    if ends == {"value_low": value, "value_high": value, "cost_low": cost, "cost_high": cost}:
+        return None
+    return ends
+
+
+def _public(value: int, cost: int, ranged: dict[str, int] | None) -> dict[str, Any]:
+    figures: dict[str, Any] = {"value": value, "cost": cost}
+    if ranged is not None:
+        figures["range"] = dict(ranged)
+    return figures
 
 
 def _figures_set(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[Draft]:
@@ -29,28 +82,31 @@ def _figures_set(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[D
     assert view.room is not None
     decimals = state.rules.decimals(view.room.currency)
     most = state.rules.max_amount_units
-    value = parse_amount(
-        args["value"], decimals, allow_negative=True, field="value", max_units=most
-    )
-    cost = parse_amount(args["cost"], decimals, allow_negative=False, field="cost", max_units=most)
+
+    def parse(text: str, field: str) -> int:
+        negative = field.startswith("value")
+        return parse_amount(text, decimals, allow_negative=negative, field=field, max_units=most)
+
+    value = parse(args["value"], "value")
+    cost = parse(args["cost"], "cost")
+    ranged = _range(args, value, cost, parse)
     previous = view.private.get(item.id)
     note = args.get("note", previous.note if previous is not None else "")
-    if previous is not None and (previous.value, previous.cost, previous.note) == (
-        value,
-        cost,
-        note,
-    ):
+    if previous is not None and (
+        previous.value,
+        previous.cost,
+        previous.note,
+        previous.range,
+    ) == (value, cost, note, ranged):
         return []
-    drafts = [
-        Draft(
-            "figures.registered",
-            {"item_id": item.id, "party": party, "value": value, "cost": cost, "note": note},
-            party_only(party),
-        )
-    ]
+    data: dict[str, Any] = {"item_id": item.id, "party": party, "value": value, "cost": cost}
+    data["note"] = note
+    if ranged is not None:
+        data["range"] = dict(ranged)
+    drafts = [Draft("figures.registered", data, party_only(party))]
     if item.revealed:
         before = item.figures[party]
-        after = {"value": value, "cost": cost}
+        after = _public(value, cost, ranged)
         if before != after:
             data = {"item_id": item.id, "party": party, "before": dict(before), "after": after}
             drafts.append(Draft("figures.revised", data, PUBLIC))
@@ -85,10 +141,10 @@ def _consent_set(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[D
     if consent and item.consent[other(party)]:
         # Both keys turned: reveal both sides in one public event, so neither
         # learns the other's figures before its own are shown too.
-        figures: dict[str, dict[str, int]] = {}
+        figures: dict[str, dict[str, Any]] = {}
         for side in PARTIES:
             record = state.view(side).private[item.id]
-            figures[side] = {"value": record.value, "cost": record.cost}
+            figures[side] = _public(record.value, record.cost, record.range)
         drafts.append(Draft("item.revealed", {"item_id": item.id, **figures}, PUBLIC))
     return drafts
 
