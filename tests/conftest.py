@@ -131,7 +131,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             "confidentiality property: {sessions} sessions, {connections} connections, "
             "{frames} frames ({history} history events, {exports} exports), {sealed} sealed figures handed to the neutral, {caucus} caucus "
             "messages, {accesses} access-log entries, {log_records} log records and {http} "
-            "HTTP responses inspected".format(**stats)
+            "HTTP responses inspected; {ranged_splits} splits with ranges checked".format(**stats)
         )
     differential = getattr(sys.modules.get("tests.test_differential"), "STATS", None)
     if differential and differential["pairs"]:

@@ -1,6 +1,7 @@
 """Confidentiality as a property: random sessions, every outbound byte inspected.
 
-Hypothesis generates sessions (items, figures, notes, consents and
+Hypothesis generates sessions (items, figures with or without a low/high
+range around them, notes, consents and
 withdrawals, extra team members, reconnects with resume, edits after the
 reveal; figures shared under seal with the neutral, withdrawn, verified,
 disputed and put into the split under seal; caucus threads opened, written
@@ -67,6 +68,7 @@ STATS = {
     "log_records": 0,
     "history": 0,
     "exports": 0,
+    "ranged_splits": 0,
 }
 
 PARTIES = ("buyer", "seller")
@@ -91,7 +93,21 @@ def figures_step(draw: st.DrawFn) -> tuple[Any, ...]:
     value = draw(st.integers(*RANGES[party]))
     cost = draw(st.integers(*RANGES[party]))
     note = draw(st.sampled_from(["", f"NOTE-{party}-{draw(st.integers(0, 10**6))}"]))
-    return ("figures", party, draw(st.sampled_from(ITEMS)), value, cost, note)
+    low, high = RANGES[party]
+    ends = draw(
+        st.sampled_from(
+            [
+                None,
+                {
+                    "value_low": draw(st.integers(low, value)),
+                    "value_high": draw(st.integers(value, high)),
+                    "cost_low": draw(st.integers(low, cost)),
+                    "cost_high": draw(st.integers(cost, high)),
+                },
+            ]
+        )
+    )
+    return ("figures", party, draw(st.sampled_from(ITEMS)), value, cost, note, ends)
 
 
 parties = st.sampled_from(PARTIES)
@@ -105,9 +121,21 @@ def seal_all_step(draw: st.DrawFn) -> tuple[Any, ...]:
     return ("seal_all", draw(items), draw(st.sampled_from([figures, None])))
 
 
+@st.composite
+def open_step(draw: st.DrawFn) -> tuple[Any, ...]:
+    """Both parties register figures for one item (with a range or not) and consent: a reveal."""
+    item = draw(items)
+    registrations = []
+    for party in PARTIES:
+        step = draw(figures_step())
+        registrations.append((step[0], party, item, *step[3:]))
+    return ("open", item, registrations)
+
+
 steps = st.one_of(
     figures_step(),
     figures_step(),
+    open_step(),
     st.tuples(st.just("consent"), parties, items, st.booleans()),
     st.tuples(st.just("consent"), parties, items, st.just(True)),
     st.tuples(st.just("join"), st.sampled_from(("buyer", "seller", "neutral"))),
@@ -164,6 +192,7 @@ class Model:
     """What the test itself knows happened: the independent oracle."""
 
     figures: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    ranges: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     consent: dict[tuple[str, str], bool] = field(default_factory=dict)
     revealed: set[str] = field(default_factory=set)
     seals: dict[tuple[str, str], SealModel] = field(default_factory=dict)
@@ -176,9 +205,23 @@ class Model:
     secret_ints: dict[str, set[int]] = field(default_factory=lambda: {p: set() for p in PARTIES})
     notes: dict[str, set[str]] = field(default_factory=lambda: {p: set() for p in PARTIES})
 
-    def apply_figures(self, party: str, item: str, value: int, cost: int, note: str) -> None:
+    def apply_figures(
+        self,
+        party: str,
+        item: str,
+        value: int,
+        cost: int,
+        note: str,
+        ends: dict[str, int] | None = None,
+    ) -> None:
         self.figures[(party, item)] = (value, cost)
         self.secret_ints[party].update((value, cost))
+        same = {"value_low": value, "value_high": value, "cost_low": cost, "cost_high": cost}
+        if ends is None or ends == same:  # a range equal to the figures is no range
+            self.ranges.pop((party, item), None)
+        else:
+            self.ranges[(party, item)] = dict(ends)
+            self.secret_ints[party].update(ends.values())
         if note:
             self.notes[party].add(note)
         seal = self.seals.get((party, item))
@@ -307,16 +350,56 @@ class Model:
         total["sealed"] = any(line["sealed"] for line in lines)
         return total
 
+    def own_ends(self, party: str, item: str) -> tuple[int, int, int]:
+        """(lowest, expected, highest) own net of ``party`` for ``item`` by its range."""
+        value, cost = self.figures[(party, item)]
+        ends = self.ranges.get((party, item))
+        if ends is None:
+            return value - cost, value - cost, value - cost
+        return (
+            ends["value_low"] - ends["cost_high"],
+            value - cost,
+            ends["value_high"] - ends["cost_low"],
+        )
+
+    def with_ends(
+        self, lines: list[dict[str, Any]], ranged: list[bool]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The lines with their low/high ends (the rule applied at each end), and the ends' totals."""
+        if not any(ranged):
+            return lines, {}
+        ends: dict[str, list[dict[str, Any]]] = {}
+        for index, end in ((0, "low"), (2, "high")):
+            moved = []
+            for line, has_range in zip(lines, ranged, strict=True):
+                if has_range:
+                    own = {p: self.own_ends(p, line["item_id"])[index] for p in PARTIES}
+                    line = dict(line, own=own, net=sum(own.values()))
+                moved.append(line)
+            ends[end] = self.alternate(moved)
+        keys = ("own", "net", "fair", "transfer")
+        out = []
+        for n, (line, has_range) in enumerate(zip(lines, ranged, strict=True)):
+            if has_range:
+                line = dict(line, **{e: {k: ends[e][n][k] for k in keys} for e in ends})
+            out.append(line)
+        return out, {e: self.total(lines_at) for e, lines_at in ends.items()}
+
     def split(self, viewer: str | None) -> dict[str, Any]:
-        lines, excluded, pending = [], [], []
+        lines, excluded, pending, ranged = [], [], [], []
         for item in ITEMS:
             if item in self.revealed:
                 lines.append(self.split_line(item, {p: self.figures[(p, item)] for p in PARTIES}))
+                ranged.append(any((p, item) in self.ranges for p in PARTIES))
             elif item in self.sealed_split:
                 lines.append(self.sealed_line(item))
+                ranged.append(False)
             elif viewer is not None and (viewer, item) in self.figures:
-                value, cost = self.figures[(viewer, item)]
-                pending.append({"item_id": item, "party": viewer, "own": value - cost})
+                low, own, high = self.own_ends(viewer, item)
+                entry = {"item_id": item, "party": viewer, "own": own}
+                if (viewer, item) in self.ranges:
+                    entry |= {"low": low, "high": high}
+                pending.append(entry)
             else:
                 excluded.append(item)
         lines = self.alternate(lines)
@@ -332,9 +415,16 @@ class Model:
                 "destroys_value": False,
                 "sealed": False,
             }
+        total = self.total(lines)
+        lines, end_totals = self.with_ends(lines, ranged)
+        if total is not None:
+            keys = ("own", "net", "fair", "transfer")
+            for end, at_end in end_totals.items():
+                assert at_end is not None
+                total[end] = {k: at_end[k] for k in keys}
         return {
             "lines": lines,
-            "total": self.total(lines),
+            "total": total,
             "without_destroyers": without,
             "excluded": excluded,
             "pending": pending,
@@ -611,13 +701,25 @@ async def _play(store_url: str, program: list[tuple[Any, ...]], records: Records
                 args = {"item_id": item, "party": party, "version": version, "comment": status}
                 await expect("neutral", verb, args, code)
 
+            async def register(step: tuple[Any, ...]) -> None:
+                _, party, item, value, cost, note, ends = step
+                args = {"item_id": item, "value": amount(value), "cost": amount(cost)}
+                for end, units in (ends or {}).items():
+                    args[end] = amount(units)
+                await expect(party, "figures.set", {**args, "note": note}, "")
+                model.apply_figures(party, item, value, cost, note, ends)
+
             for step in program:
                 kind = step[0]
                 if kind == "figures":
-                    _, party, item, value, cost, note = step
-                    args = {"item_id": item, "value": amount(value), "cost": amount(cost)}
-                    await expect(party, "figures.set", {**args, "note": note}, "")
-                    model.apply_figures(party, item, value, cost, note)
+                    await register(step)
+                elif kind == "open":
+                    _, item, registrations = step
+                    for registration in registrations:
+                        await register(registration)
+                    for party in PARTIES:
+                        code = model.apply_consent(party, item, True)
+                        await expect(party, "consent.set", {"item_id": item, "consent": True}, code)
                 elif kind == "consent":
                     _, party, item, consent = step
                     code = model.apply_consent(party, item, consent)
@@ -740,6 +842,7 @@ async def _play(store_url: str, program: list[tuple[Any, ...]], records: Records
                     viewer = conn.role if conn.role in PARTIES else None
                     split = last_split(conn)
                     assert split["shared"] == model.split(None)
+                    STATS["ranged_splits"] += "low" in (split["shared"]["total"] or {})
                     assert split["preview"] == (model.split(viewer) if viewer else None)
             # A late neutral: its welcome snapshot hands it every seal there is.
             await connect("neutral")

@@ -3,8 +3,9 @@
 Hypothesis draws pairs of sessions with the same public script (the seller
 adds and edits items, the neutral moves the phase) and two
 different private scripts of the buyer, interleaved at the same points:
-figures registered with other values, notes, re-sent identical figures (no
-event), invalid amounts (refused), and a different number of each. Both
+figures registered with other values, notes and ranges (low/high around
+value and cost, or none), re-sent identical figures (no event), invalid
+amounts and ranges (refused), and a different number of each. Both
 sessions of a pair run against a real server on one store; the seller's and
 the neutral's transcripts (every frame, in order, with the random parts
 normalised: times, ids, the room's id; presence frames, whose number depends
@@ -29,15 +30,46 @@ STATS = {"pairs": 0, "private_actions": 0, "frames_compared": 0}
 
 ITEMS = ("i0", "i1")
 
-amounts = st.integers(1, 10**9).map(lambda n: f"{n // 100}.{n % 100:02d}")
+
+def amount(units: int) -> str:
+    return f"{units // 100}.{units % 100:02d}"
+
+
+amounts = st.integers(1, 10**9).map(amount)
+
+
+@st.composite
+def ranges(draw: st.DrawFn) -> dict[str, str]:
+    """Optional range ends around figures of 10 to 20 million units: any subset, low <= high."""
+    ends: dict[str, str] = {}
+    for figure in ("value", "cost"):
+        if draw(st.booleans()):
+            ends[f"{figure}_low"] = amount(draw(st.integers(0, 10**7)))
+        if draw(st.booleans()):
+            ends[f"{figure}_high"] = amount(draw(st.integers(2 * 10**7, 3 * 10**7)))
+    return ends
+
+
+middling = st.integers(10**7, 2 * 10**7).map(amount)
 private_action = st.one_of(
-    st.tuples(st.just("figures"), st.sampled_from(ITEMS), amounts, amounts, st.just("")),
+    st.tuples(
+        st.just("figures"), st.sampled_from(ITEMS), amounts, amounts, st.just(""), st.just({})
+    ),
     st.tuples(
         st.just("figures"),
         st.sampled_from(ITEMS),
         amounts,
         amounts,
         st.text("abcxyz", min_size=1, max_size=8),
+        st.just({}),
+    ),
+    st.tuples(
+        st.just("figures"), st.sampled_from(ITEMS), middling, middling, st.just(""), ranges()
+    ),
+    st.tuples(
+        st.just("badrange"),
+        st.sampled_from(ITEMS),
+        st.sampled_from(["value_low", "cost_low", "value_high", "cost_high"]),
     ),
     st.tuples(st.just("again"), st.sampled_from(ITEMS)),  # the same figures once more
     st.tuples(
@@ -83,7 +115,7 @@ def normalise(frame: Any, room_id: str) -> Any:
 async def run(server: LiveServer, public: list[Any], private: list[list[Any]]) -> dict[str, Any]:
     room = await create_room(server.base, neutral=True)
     clients = {role: WsClient(server.ws_url) for role in ("buyer", "seller", "neutral")}
-    registered: dict[str, tuple[str, str, str]] = {}
+    registered: dict[str, tuple[str, str, str, dict[str, str]]] = {}
     added = 0
     try:
         for role, client in clients.items():
@@ -100,18 +132,26 @@ async def run(server: LiveServer, public: list[Any], private: list[list[Any]]) -
             for action in private[step]:
                 STATS["private_actions"] += 1
                 if action[0] == "figures":
-                    _, item, value, cost, note = action
-                    registered[item] = (value, cost, note)
-                    args = {"item_id": item, "value": value, "cost": cost}
+                    _, item, value, cost, note, ends = action
+                    registered[item] = (value, cost, note, ends)
+                    args = {"item_id": item, "value": value, "cost": cost, **ends}
                     if note:
                         args["note"] = note
                     assert (await buyer.call("figures.set", args))["type"] == "ack"
                 elif action[0] == "again":
-                    value, cost, note = registered.get(action[1], ("1.00", "1.00", ""))
-                    args = {"item_id": action[1], "value": value, "cost": cost}
+                    value, cost, note, ends = registered.get(action[1], ("1.00", "1.00", "", {}))
+                    args = {"item_id": action[1], "value": value, "cost": cost, **ends}
                     if note:
                         args["note"] = note
                     await buyer.call("figures.set", args)
+                elif action[0] == "badrange":
+                    _, item, end = action
+                    # An end on the wrong side of its figure: refused.
+                    bad = "5.00" if end.endswith("_low") else "1.00"
+                    args = {"item_id": item, "value": "2.00", "cost": "2.00", end: bad}
+                    reply = await buyer.call("figures.set", args)
+                    assert reply["type"] == "error"
+                    assert reply["reason"].startswith("figure.range_")
                 else:
                     _, item, bad = action
                     args = {"item_id": item, "value": "1", "cost": bad}  # a cost is never negative

@@ -168,6 +168,9 @@ def step(draw: st.DrawFn) -> Step:
         args |= {"value": draw(AMOUNTS), "cost": draw(AMOUNTS)}
         if draw(st.booleans()):
             args["note"] = draw(st.sampled_from(["", "walk-away", "note"]))
+        if draw(st.booleans()):  # a range: an end may be refused (outside the figures)
+            args["value_low"] = draw(st.sampled_from(["0", "-5", args["value"]]))
+            args["cost_high"] = draw(st.sampled_from(["99999", args["cost"]]))
     elif name == "consent.set":
         args["consent"] = draw(st.booleans())
     elif name == "item.withdraw":

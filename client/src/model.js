@@ -243,7 +243,12 @@ const APPLY = {
     state.items.set(d.item_id, { ...item, removed: null, position: d.position });
   },
   "figures.registered": (state, d) =>
-    state.private.set(d.item_id, { value: d.value, cost: d.cost, note: d.note }),
+    state.private.set(d.item_id, {
+      value: d.value,
+      cost: d.cost,
+      note: d.note,
+      ...(d.range ? { range: { ...d.range } } : {}),
+    }),
   "consent.changed": (state, d) =>
     patch(state, d.item_id, (item) => ({ consent: { ...item.consent, [d.party]: d.consent } })),
   "item.revealed": (state, d) =>
