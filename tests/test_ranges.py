@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.domainkit import BUYER, NEUTRAL, SELLER, Room
+from valueroom.domain.agreement import deal_sheet, export_content
 from valueroom.domain.errors import InvalidFigure
 from valueroom.domain.events import Draft, Event
 from valueroom.domain.money import MAX_UNITS
@@ -28,6 +29,7 @@ from valueroom.domain.split import (
 )
 from valueroom.domain.views import preview_split, shared_split
 from valueroom.domain.visibility import BUYER as BUYER_BIT
+from valueroom.protocol.exports import render
 from valueroom.protocol.schema import check_server_frame
 
 C = 100
@@ -333,3 +335,43 @@ def test_ranges_never_change_the_expected_split_and_bracket_created_value(
         # The ends' totals are the sums of every line's end (a line without range at its figures).
         ends = [(line.low or line).net for line in split.lines]
         assert total.low.net == sum(ends)
+
+
+# -- the deal sheet and the exports --------------------------------------------------
+
+
+def test_deal_sheet_shows_the_sensitivity_of_revealed_items_and_only_then() -> None:
+    plain = stock(buyer_range=False)
+    reveal(plain)
+    sheet = deal_sheet(plain.state.public)
+    assert "low" not in sheet["split"]["lines"][0]
+    assert "low" not in sheet["split"]["total"]
+    room = stock()
+    before = deal_sheet(room.state.public)
+    assert "low" not in str(before)  # unrevealed: the range is nowhere in the public sheet
+    reveal(room)
+    (line,) = deal_sheet(room.state.public)["split"]["lines"]
+    assert line["low"] == {
+        "net": 55_000 * C,
+        "fair": {"buyer": 27_500 * C, "seller": 27_500 * C},
+        "transfer": {"buyer": -57_500 * C, "seller": 57_500 * C},
+    }
+    assert line["high"]["net"] == 90_000 * C
+    assert deal_sheet(room.state.public)["split"]["total"]["high"] == line["high"]
+
+
+def test_exports_carry_the_own_range_and_the_revealed_sensitivity() -> None:
+    room = stock()
+    buyer = export_content(room.state, "buyer")
+    assert buyer["own_figures"][0]["range"] == BUYER_RANGE
+    seller = export_content(room.state, "seller")
+    assert "range" not in seller["own_figures"][0]
+    assert "sealed_figures" not in seller
+    rows = render(buyer, "csv", 2).splitlines()
+    assert "own_range,stock,Consignment stock,value_low,,,100000.00," in rows
+    assert "own_range,stock,Consignment stock,cost_high,,,15000.00," in rows
+    assert not any(row.startswith("own_range") for row in render(seller, "csv", 2).splitlines())
+    reveal(room)
+    rows = render(export_content(room.state, "seller"), "csv", 2).splitlines()
+    assert "split_low,stock,Consignment stock,transfer to,-57500.00,57500.00,55000.00," in rows
+    assert "total_high,total,,transfer to,-75000.00,75000.00,90000.00," in rows

@@ -23,7 +23,10 @@ holds, in this order of keys (the canonical encoding sorts them anyway):
     the first agreed item of kind ``relationship`` with its chosen model, or null;
 ``split``
     the shared split's lines (item, title, created value, halves, transfer,
-    under seal or not) and its total;
+    under seal or not) and its total; a line whose revealed figures carry a
+    range (and then the total) also has ``low`` and ``high``: created value,
+    halves and transfer at each end (sensitivity; absent without ranges, so
+    the sheet and its hash are what they were before ranges existed);
 ``settlement``
     the one net payment: ``{"payer", "payee", "amount"}`` from the total's
     transfer, or payer and payee null and amount 0 when nothing changes hands;
@@ -127,8 +130,12 @@ def _per_party(values: Any) -> dict[str, int]:
     return {party: int(values[party]) for party in PARTIES}
 
 
+def _end(line: SplitLine) -> dict[str, Any]:
+    return {"net": line.net, "fair": _per_party(line.fair), "transfer": _per_party(line.transfer)}
+
+
 def _line(line: SplitLine, titles: dict[str, str]) -> dict[str, Any]:
-    return {
+    sheet_line = {
         "item_id": line.item_id,
         "title": titles.get(line.item_id, ""),
         "net": line.net,
@@ -136,6 +143,10 @@ def _line(line: SplitLine, titles: dict[str, str]) -> dict[str, Any]:
         "transfer": _per_party(line.transfer),
         "sealed": line.sealed,
     }
+    if line.low is not None and line.high is not None:
+        sheet_line["low"] = _end(line.low)
+        sheet_line["high"] = _end(line.high)
+    return sheet_line
 
 
 def settlement(transfer_to_buyer: int) -> dict[str, Any]:
@@ -343,7 +354,8 @@ def export_content(state: RoomState, role: str) -> dict[str, Any]:
 
     The deal sheet and the sign-off come from the role's view too (every role
     sees every public event, so they equal the public view's). A party adds
-    its own registered figures (``own_figures``); the neutral adds the
+    its own registered figures (``own_figures``, with ``range`` when it gave
+    one); the neutral adds the
     figures it was shown under seal (``sealed_figures``). Nothing else: no
     other view is read, so an export holds only what the role saw in the room.
     """
@@ -366,6 +378,7 @@ def export_content(state: RoomState, role: str) -> dict[str, Any]:
                 "value": record.value,
                 "cost": record.cost,
                 "note": record.note,
+                **({} if record.range is None else {"range": dict(record.range)}),
             }
             for item_id, record in view.private.items()
             if item_id in items

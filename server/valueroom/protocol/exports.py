@@ -13,7 +13,12 @@ CSV layout: one table, one row per fact, with the columns
 ``commitment``, ``signature``, and the role's own part: ``own_figures``
 (a party: value in ``amount``, cost in ``detail``) or ``sealed_figures``
 (the neutral: what it was shown under seal, per party, with the
-version as ``party v<version>`` in ``detail``).
+version as ``party v<version>`` in ``detail``). Uncertain figures add rows
+only where there are ranges: ``split_low``/``split_high`` and
+``total_low``/``total_high`` (a revealed line at the low and high end of its
+figures' ranges, laid out like ``split``), and for a party's own figures
+``own_range`` rows, one per end, the end (``value_low``, ``value_high``,
+``cost_low``, ``cost_high``) in ``detail`` and the amount in ``amount``.
 """
 
 from __future__ import annotations
@@ -68,18 +73,23 @@ def _rows(content: dict[str, Any], decimals: int) -> list[list[str]]:
         for line in lines:
             if line is None:
                 continue
-            rows.append(
-                [
-                    "split" if key == "lines" else "total",
-                    line["item_id"],
-                    line["title"],
-                    "under seal" if line["sealed"] else "transfer to",
-                    _money(line["transfer"]["buyer"], decimals),
-                    _money(line["transfer"]["seller"], decimals),
-                    _money(line["net"], decimals),
-                    "",
-                ]
-            )
+            section = "split" if key == "lines" else "total"
+            ends = [(section, line)]
+            if "low" in line:
+                ends += [(f"{section}_{end}", line[end]) for end in ("low", "high")]
+            for name, at in ends:
+                rows.append(
+                    [
+                        name,
+                        line["item_id"],
+                        line["title"],
+                        "under seal" if line["sealed"] else "transfer to",
+                        _money(at["transfer"]["buyer"], decimals),
+                        _money(at["transfer"]["seller"], decimals),
+                        _money(at["net"], decimals),
+                        "",
+                    ]
+                )
     settlement = sheet["settlement"]
     payer, payee = settlement["payer"], settlement["payee"]
     detail = f"{payer} pays {payee}" if payer else "no transfer"
@@ -125,6 +135,19 @@ def _rows(content: dict[str, Any], decimals: int) -> list[list[str]]:
                 entry["note"],
             ]
         )
+        for end, units in entry.get("range", {}).items():
+            rows.append(
+                [
+                    "own_range",
+                    entry["item_id"],
+                    entry["title"],
+                    end,
+                    "",
+                    "",
+                    _money(units, decimals),
+                    "",
+                ]
+            )
     for entry in content.get("sealed_figures", []):
         rows.append(
             [
