@@ -305,9 +305,10 @@ export class Session {
     return this.command("seal.attest", { item_id: itemId });
   }
 
-  setFigures(itemId, { value, cost, note }) {
+  /** Register figures; `range` holds the range ends given ({value_low: "…", …}); an end left out is the figure itself. */
+  setFigures(itemId, { value, cost, note, range = {} }) {
     this.fieldErrors.delete(itemId);
-    return this.command("figures.set", { item_id: itemId, value, cost, note });
+    return this.command("figures.set", { item_id: itemId, value, cost, note, ...range });
   }
 
   setConsent(itemId, consent) {

@@ -1,6 +1,8 @@
 // The split as diverging bars (Chart.js, horizontal): per revealed item and in
 // total, each side's own net, the created value and the transfer to the
-// seller (negative: the seller pays the buyer). Bars grow left of zero for
+// seller (negative: the seller pays the buyer); where revealed figures carry a
+// range, a floating bar spans the created value from its low to its high end.
+// Bars grow left of zero for
 // losses, so a negative total reads as one, not as an empty ring. Chart.js is
 // loaded as a classic script (window.Chart) from /vendor/.
 
@@ -11,8 +13,9 @@ const cssColor = (name, fallback) =>
 const LABEL_CHARS = 22;
 
 /**
- * @typedef {{label: string, own: {buyer: number, seller: number}, net: number, transfer: number, total: boolean}} ChartRow
- * transfer: what the seller receives (negative: the seller pays).
+ * @typedef {{label: string, own: {buyer: number, seller: number}, net: number, transfer: number, total: boolean, range?: [number, number] | null}} ChartRow
+ * transfer: what the seller receives (negative: the seller pays); range: the
+ * created value at the low and the high end (null without ranges).
  */
 
 export class SplitChart {
@@ -27,7 +30,7 @@ export class SplitChart {
    * rows: one per revealed item, then the total; names: the four series'
    * names in the page's language; format(units) → money text; compact(units)
    * → a short axis label ("€120K", "€ 120 k").
-   * @param {{rows: ChartRow[], names: {buyer: string, seller: string, net: string, transfer: string},
+   * @param {{rows: ChartRow[], names: {buyer: string, seller: string, net: string, transfer: string, range?: string},
    *   format: (units: number) => string, compact: (units: number) => string}} data
    */
   update({ rows, names, format, compact }) {
@@ -43,20 +46,24 @@ export class SplitChart {
       seller: cssColor("--seller", "#b4531a"),
       net: cssColor("--accent", "#0e6e66"),
       transfer: cssColor("--muted", "#687385"),
+      range: cssColor("--accent-soft", "#cfe9e6"),
     };
+    /** @type {Array<{key: "buyer" | "seller" | "net" | "transfer" | "range", values: Array<number | [number, number] | null>}>} */
     const series = [
       { key: "buyer", values: rows.map((row) => row.own.buyer) },
       { key: "seller", values: rows.map((row) => row.own.seller) },
       { key: "net", values: rows.map((row) => row.net) },
       { key: "transfer", values: rows.map((row) => row.transfer) },
     ];
+    // Only when some line has a range: otherwise the chart is what it always was.
+    if (rows.some((row) => row.range)) series.push({ key: "range", values: rows.map((row) => row.range ?? null) });
     const datasets = series.map(({ key, values }) => ({
       label: names[key],
       // Minor units: drawing needs no exactness, and the tooltip formats them exactly.
       data: values,
       backgroundColor: colors[key],
-      borderColor: colors[key],
-      borderWidth: 0,
+      borderColor: key === "range" ? colors.net : colors[key],
+      borderWidth: key === "range" ? 1 : 0,
       barPercentage: 0.9,
       categoryPercentage: 0.85,
     }));
@@ -83,7 +90,11 @@ export class SplitChart {
             tooltip: {
               callbacks: {
                 title: (items) => this.current.rows[items[0]?.dataIndex ?? 0]?.label ?? "",
-                label: (context) => `${context.dataset.label}: ${this.current.format(Number(context.raw))}`,
+                label: (context) => {
+                  const raw = context.raw;
+                  const text = Array.isArray(raw) ? `${this.current.format(raw[0])} – ${this.current.format(raw[1])}` : this.current.format(Number(raw));
+                  return `${context.dataset.label}: ${text}`;
+                },
               },
             },
           },

@@ -1,6 +1,7 @@
 // Per item: the party's private figures (value, cost, note: only its own team
-// ever receives them), the two-key consent, and after the reveal both sides'
-// figures with every public change marked.
+// ever receives them; optionally a low/high range around value and cost), the
+// two-key consent, and after the reveal both sides' figures (with their
+// ranges) with every public change marked.
 
 import { h, setData, setText, setValue, toggle } from "../dom.js";
 import { errorText } from "../errors.js";
@@ -10,6 +11,15 @@ import { readAmount } from "../amounts.js";
 import { formatMoney, unitsToInput } from "../money.js";
 
 const otherParty = (party) => (party === "buyer" ? "seller" : "buyer");
+
+/** The ends of a range, as the command and the events name them. */
+export const RANGE_ENDS = /** @type {const} */ (["value_low", "value_high", "cost_low", "cost_high"]);
+
+/** "€100,000 – €130,000" for one figure of a range, or "" when the figure has no range. */
+function rangeText(range, figure, money) {
+  if (!range) return "";
+  return t("range.between", { low: money(range[`${figure}_low`]), high: money(range[`${figure}_high`]) });
+}
 
 /** Consent switch and state for both sides; after the reveal, the revealed figures. */
 export class TransparencyRow {
@@ -86,8 +96,8 @@ export class TransparencyRow {
         "tr",
         { class: `role-${party}`, testid: "revealed-row", data: { party, changed: changedParties.has(party) } },
         h("th", { scope: "row" }, t(`role.${party}`), changedParties.has(party) ? h("span", { class: "changed-flag", text: t("reveal.changedFlag") }) : null),
-        h("td", { class: "num", testid: "revealed-value", text: money(f.value) }),
-        h("td", { class: "num", testid: "revealed-cost", text: money(f.cost) }),
+        h("td", { class: "num", testid: "revealed-value" }, money(f.value), f.range ? h("span", { class: "figure-range-text", testid: "revealed-value-range", text: rangeText(f.range, "value", money) }) : null),
+        h("td", { class: "num", testid: "revealed-cost" }, money(f.cost), f.range ? h("span", { class: "figure-range-text", testid: "revealed-cost-range", text: rangeText(f.range, "cost", money) }) : null),
         h("td", { class: "num", text: money(f.value - f.cost) }),
       );
     });
@@ -122,6 +132,10 @@ function revisionText(revision, money) {
     const after = revision.after[field];
     if (before !== after) parts.push(`${t(`figures.${field}`)}: ${money(before)} → ${money(after)}`);
   }
+  if (JSON.stringify(revision.before.range ?? null) !== JSON.stringify(revision.after.range ?? null)) {
+    const describe = (range) => (range ? `${rangeText(range, "value", money)} / ${rangeText(range, "cost", money)}` : t("range.none"));
+    parts.push(`${t("range.title")}: ${describe(revision.before.range)} → ${describe(revision.after.range)}`);
+  }
   return parts.join("; ") || t("reveal.noChange");
 }
 
@@ -136,7 +150,7 @@ export class FiguresPanel {
       const parsed = amount ? h("span", { class: "figure-parsed muted small", testid: `${testid}-parsed`, attrs: { "aria-live": "polite" } }) : null;
       el.addEventListener("input", () => {
         el.dataset.dirty = "true";
-        if (parsed) this.showParsed(el, parsed, testid === "figure-cost");
+        if (parsed) this.showParsed(el, parsed, testid.startsWith("figure-cost"));
       });
       el.addEventListener("keydown", (event) => {
         if (event.key === "Enter") {
@@ -151,6 +165,22 @@ export class FiguresPanel {
     this.note = input("figure-note", "figures.note.label", { maxLength: 4000 });
     trAttr(this.value.el, "placeholder", "figures.value.placeholder");
     trAttr(this.cost.el, "placeholder", "figures.cost.placeholder");
+    // Uncertain figures: an optional low and high around value and cost. An empty end is the figure itself.
+    this.ends = Object.fromEntries(
+      RANGE_ENDS.map((end) => {
+        const field = input(`figure-${end.replace("_", "-")}`, `range.${end}`, { inputMode: "decimal", maxLength: 32 }, true);
+        trAttr(field.el, "placeholder", "range.placeholder");
+        return [end, field];
+      }),
+    );
+    this.rangeSummary = tr(h("summary", { testid: "figure-range-toggle" }), "range.toggle");
+    this.range = h(
+      "details",
+      { class: "figure-range", testid: "figure-range" },
+      this.rangeSummary,
+      tr(h("p", { class: "muted small" }), "range.lead"),
+      h("div", { class: "figure-range-fields" }, ...RANGE_ENDS.map((end) => this.ends[end].label)),
+    );
     this.saveButton = tr(h("button", { type: "button", class: "btn btn-small btn-private", testid: "figure-save", on: { click: () => this.save() } }), "figures.save");
     this.owner = h("span", { class: "private-owner" });
     this.status = h("span", { class: "figure-status", testid: "figure-status" });
@@ -160,6 +190,7 @@ export class FiguresPanel {
       { class: "private-panel", testid: "private-panel" },
       h("div", { class: "private-head" }, h("span", { class: "icon icon-lock", attrs: { "aria-hidden": "true" } }), this.owner, this.status),
       h("div", { class: "figure-fields" }, this.value.label, this.cost.label, this.note.label, this.saveButton),
+      this.range,
       this.error,
     );
     // Leaving the panel with unsent figures sends them.
@@ -170,8 +201,13 @@ export class FiguresPanel {
     });
   }
 
+  /** Every input of the panel: value, cost, note and the four range ends. */
+  fields() {
+    return [this.value, this.cost, this.note, ...RANGE_ENDS.map((end) => this.ends[end])];
+  }
+
   dirty() {
-    return [this.value, this.cost, this.note].some(({ el }) => el.dataset.dirty === "true");
+    return this.fields().some(({ el }) => el.dataset.dirty === "true");
   }
 
   /** Read an amount field as typed on this page (see amounts.js). */
@@ -196,7 +232,13 @@ export class FiguresPanel {
     }
     const value = this.read(this.value.el, false);
     const cost = this.read(this.cost.el, true);
-    for (const [field, result] of /** @type {const} */ ([["value", value], ["cost", cost]])) {
+    /** @type {Array<[string, any]>} */
+    const read = [["value", value], ["cost", cost]];
+    for (const end of RANGE_ENDS) {
+      const el = this.ends[end].el;
+      if (el.value.trim()) read.push([end, this.read(el, end.startsWith("cost"))]);
+    }
+    for (const [field, result] of read) {
       if (!result.ok) {
         const refusal = { code: "invalid_figure", reason: result.reason, field, params: result.params };
         // A function, so that the text follows a language switch.
@@ -208,8 +250,9 @@ export class FiguresPanel {
     }
     if (!value.ok || !cost.ok) return;
     this.setLocalError(null, null);
-    for (const { el } of [this.value, this.cost, this.note]) el.dataset.dirty = "false";
-    this.session.setFigures(this.itemId, { value: value.canonical, cost: cost.canonical, note: this.note.el.value });
+    for (const { el } of this.fields()) el.dataset.dirty = "false";
+    const range = Object.fromEntries(read.slice(2).map(([end, result]) => [end, result.canonical]));
+    this.session.setFigures(this.itemId, { value: value.canonical, cost: cost.canonical, note: this.note.el.value, range });
   }
 
   setLocalError(message, field) {
@@ -223,14 +266,18 @@ export class FiguresPanel {
     toggle(this.el, "is-registered", status === "registered");
   }
 
-  /** Show `message` under the fields and mark `field` ("value" or "cost", as the server names it). */
+  /** Show `message` under the fields and mark `field` ("value", "cost" or a range end, as the server names it). */
   showError(message, field = null) {
     this.error.hidden = !message;
     setText(this.error, message ?? "");
-    for (const [name, { el }] of /** @type {const} */ ([["value", this.value], ["cost", this.cost]])) {
+    /** @type {Array<[string, {el: HTMLInputElement}]>} */
+    const named = [["value", this.value], ["cost", this.cost], ...RANGE_ENDS.map((end) => /** @type {[string, any]} */ ([end, this.ends[end]]))];
+    for (const [name, { el }] of named) {
       if (message && field === name) el.setAttribute("aria-invalid", "true");
       else el.removeAttribute("aria-invalid");
     }
+    // A refused range end must be seen: open the range.
+    if (message && RANGE_ENDS.some((end) => end === field)) this.range.open = true;
   }
 
   update(item, info) {
@@ -239,7 +286,7 @@ export class FiguresPanel {
     if (!isParty) return;
     const role = info.role;
     const now = this.session.may("figures.set");
-    for (const { el } of [this.value, this.cost, this.note]) el.readOnly = !now;
+    for (const { el } of this.fields()) el.readOnly = !now;
     this.saveButton.hidden = !now;
     const org = info.org ? ` · ${info.org}` : "";
     setText(this.owner, t("figures.privateTo", { party: `${t(`role.${role}`)}${org}` }));
@@ -249,6 +296,11 @@ export class FiguresPanel {
       setValue(this.value.el, unitsToInput(record.value, info.decimals, lang()));
       setValue(this.cost.el, unitsToInput(record.cost, info.decimals, lang()));
       setValue(this.note.el, record.note);
+      for (const end of RANGE_ENDS) {
+        setValue(this.ends[end].el, record.range ? unitsToInput(record.range[end], info.decimals, lang()) : "");
+      }
+      if (record.range && !this.rangeShown) this.range.open = true;
+      this.rangeShown = Boolean(record.range);
     }
     const error = info.fieldError?.name === "figures.set" ? info.fieldError : null;
     // An error, from this page or the server, says "not saved": never "registered ✓" beside it.
@@ -259,8 +311,7 @@ export class FiguresPanel {
     this.showStatus(status);
     if (error && error !== this.lastError) {
       // Refused: keep what the user typed so it can be corrected.
-      this.value.el.dataset.dirty = "true";
-      this.cost.el.dataset.dirty = "true";
+      for (const { el } of this.fields()) if (el !== this.note.el) el.dataset.dirty = "true";
     }
     this.lastError = error;
     if (error) this.showError(errorText(error), error.field);

@@ -1,7 +1,7 @@
 // The room page: header, agenda, split; re-rendered (batched) on every change.
 
 import { h } from "../dom.js";
-import { onLangChange, tr } from "../i18n.js";
+import { onLangChange, tr, trAttr } from "../i18n.js";
 import { ConnState, endedReason } from "../connection.js";
 import { Session } from "../session.js";
 import { AgendaView } from "./agenda.js";
@@ -85,7 +85,8 @@ export function mountRoom(root, topbar, { validator, token, name, onInvalid, onF
     "main",
     { class: "room", testid: "room" },
     h("div", { class: "room-main" }, h("div", { class: "room-tools" }, replayButton, manageButton), phase.el, moderation.el, guide.el, agenda.el, deal.el),
-    h("aside", { class: "room-side" }, notes.el, caucus.el, desk.el, split.el),
+    // The side panel scrolls on its own when taller than the screen: reachable by keyboard, and named.
+    trAttr(h("aside", { class: "room-side", attrs: { tabindex: "0" } }, notes.el, caucus.el, desk.el, split.el), "aria-label", "room.side"),
   );
   topbar.slot.append(header.el);
   topbar.tagline.hidden = true;

@@ -1,5 +1,8 @@
 // The live 50/50 split: the shared split of revealed items (the same for
-// everyone), the items not in it, and for a party its private preview.
+// everyone), the items not in it, and for a party its private preview. Where
+// revealed figures carry a range, each such line and the total also show the
+// split at the low and the high end (sensitivity); the split itself is the
+// expected one.
 
 import { h, setData, setText } from "../dom.js";
 import { lang, t, tr } from "../i18n.js";
@@ -26,6 +29,7 @@ export class SplitView {
     this.chartNote = h("p", { class: "chart-note", testid: "split-chart-note" });
     this.totals = h("dl", { class: "split-totals" });
     this.settlement = h("strong", { testid: "split-total-transfer" });
+    this.rangeSettlement = h("p", { class: "split-range-settlement small", testid: "split-range-settlement", hidden: true });
     this.table = h("div", { class: "split-table-wrap" });
     this.compare = h("div", { class: "split-compare", testid: "split-compare", hidden: true, attrs: { role: "group", "aria-label": t("split.compare.heading") } });
     this.excluded = h("div", { class: "split-excluded", testid: "split-excluded" });
@@ -38,6 +42,7 @@ export class SplitView {
       tr(h("p", { class: "muted small" }), "split.lead"),
       h("div", { class: "split-overview" }, this.totals, this.chartWrap),
       h("p", { class: "split-settlement" }, tr(h("span", { class: "settlement-label" }), "split.settlement"), this.settlement),
+      this.rangeSettlement,
       this.chartNote,
       this.table,
       this.compare,
@@ -150,7 +155,14 @@ export class SplitView {
     const room = this.session.room;
     this.chartWrap.hidden = !total;
     if (total) {
-      const row = (line, label, isTotal) => ({ label, own: line.own, net: line.net, transfer: line.transfer.seller, total: isTotal });
+      const row = (line, label, isTotal) => ({
+        label,
+        own: line.own,
+        net: line.net,
+        transfer: line.transfer.seller,
+        total: isTotal,
+        range: line.low ? /** @type {[number, number]} */ ([line.low.net, line.high.net]) : null,
+      });
       this.chart.update({
         rows: [...lines.map((line) => row(line, titleOf(line.item_id), false)), row(total, t("split.total"), true)],
         names: {
@@ -158,6 +170,7 @@ export class SplitView {
           seller: t("split.chart.own", { party: t("role.seller") }),
           net: t("split.created"),
           transfer: t("split.chart.transfer"),
+          range: t("split.chart.range"),
         },
         format: money,
         compact: (units) => compactMoney(units, room?.currency ?? "EUR", this.session.decimals),
@@ -182,13 +195,17 @@ export class SplitView {
 
     const row = (label, value, testid, cls = "") =>
       [h("dt", { text: label }), h("dd", { class: cls, testid, text: value })];
+    const ends = total?.low ? { low: total.low, high: total.high } : null;
     this.totals.replaceChildren(
       ...row(t("split.created"), money(net), "split-total-net", net < 0 ? "negative" : "strong"),
+      ...(ends ? row(t("split.range.created"), t("range.between", { low: money(ends.low.net), high: money(ends.high.net) }), "split-total-range") : []),
       ...row(t("split.half", { party: t("role.buyer") }), money(total ? total.fair.buyer : 0), "split-total-fair-buyer", "role-buyer"),
       ...row(t("split.half", { party: t("role.seller") }), money(total ? total.fair.seller : 0), "split-total-fair-seller", "role-seller"),
     );
     setData(this.totals, "net", net);
     setText(this.settlement, total ? transferText(total, money) : t("split.noTransfer"));
+    this.rangeSettlement.hidden = !ends;
+    setText(this.rangeSettlement, ends ? `${t("split.settlement")}, ${t("split.range.settlement", { low: transferText(ends.low, money), high: transferText(ends.high, money) })}` : "");
   }
 }
 
@@ -209,11 +226,20 @@ function pendingList(pending, titleOf, money, role) {
           { testid: "pending-item", data: { itemId: entry.item_id, own: entry.own } },
           h("span", { class: "line-title", text: titleOf(entry.item_id) }),
           h("span", { class: `num role-${role}`, testid: "pending-own", text: t("preview.pending.own", { amount: money(entry.own) }) }),
+          entry.low !== undefined ? h("span", { class: `num role-${role} small`, testid: "pending-range", text: t("preview.pending.range", { low: money(entry.low), high: money(entry.high) }) }) : null,
           h("span", { class: "muted small", testid: "pending-depends", text: t("preview.pending.depends") }),
         ),
       ),
     ),
   );
+}
+
+/** The sensitivity of a line: created value and settlement at the low and the high end. */
+function rangeSpans(line, money) {
+  return [
+    h("span", { class: "split-range", testid: "line-range", data: { low: line.low.net, high: line.high.net }, text: t("split.range", { low: money(line.low.net), high: money(line.high.net) }) }),
+    h("span", { class: "settlement split-range-transfer", testid: "line-range-transfer", text: t("split.range.settlement", { low: transferText(line.low, money), high: transferText(line.high, money) }) }),
+  ];
 }
 
 function splitTable(lines, total, titleOf, money, { testid, totalTestid }) {
@@ -255,6 +281,7 @@ function splitTable(lines, total, titleOf, money, { testid, totalTestid }) {
         { class: "num", data: { label: t("split.col.netSettlement") } },
         h("span", { class: `own strong${line.net < 0 ? " negative" : ""}`, testid: "line-net", text: money(line.net) }),
         h("span", { class: "settlement", testid: "line-transfer", text: transferText(line, money) }),
+        ...(line.low ? rangeSpans(line, money) : []),
       ),
     );
   return h(
