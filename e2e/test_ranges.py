@@ -100,6 +100,10 @@ def test_range_in_dutch_amounts_stays_private_until_the_reveal_then_shows_sensit
     expect(seller.page.get_by_test_id("split-range-settlement")).to_have_text(
         "Settlement, low end: Buyer pays seller €57,500.00 · high end: Buyer pays seller €75,617.28"
     )
+    # The deal sheet, the same document for both, carries the sensitivity too.
+    expect(seller.page.get_by_test_id("deal-range").first).to_have_text(
+        f"(€55,000.00 {DASH} €91,234.56)"
+    )
     expect(seller.item(stock).get_by_test_id("revealed-value-range")).to_have_text(
         f"€100,000.00 {DASH} €131,234.56"
     )

@@ -233,7 +233,13 @@ export class DealSheetView {
         "tr",
         { data: { itemId: line.item_id } },
         h("th", { attrs: { scope: "row" }, text: title }),
-        h("td", { class: "num", text: money(line.net), data: { label: t("deal.col.created") } }),
+        h(
+          "td",
+          { class: "num", data: { label: t("deal.col.created") } },
+          money(line.net),
+          // Sensitivity, where revealed figures carry a range: the created value at the low and high end.
+          line.low ? h("span", { class: "split-range", testid: "deal-range", text: ` ${t("split.range", { low: money(line.low.net), high: money(line.high.net) })}` }) : "",
+        ),
         h("td", { class: "num", text: money(line.fair.buyer), data: { label: t("deal.col.buyer") } }),
         h("td", { class: "num", text: money(line.fair.seller), data: { label: t("deal.col.seller") } }),
         h("td", { text: `${transferText(line, money)}${line.sealed ? ` (${t("split.sealedBadge")})` : ""}`, data: { label: t("deal.col.transfer") } }),
