@@ -83,6 +83,8 @@ LINE = {
     "destroys_value": False,
     "sealed": False,
 }
+END = {k: LINE[k] for k in ("own", "net", "fair", "transfer")}
+RANGE = {"value_low": 4, "value_high": 9, "cost_low": 0, "cost_high": 1}
 VIEW = {
     "room": None,
     "items": [ITEM],
@@ -319,6 +321,96 @@ CASES: list[tuple[str, Any]] = [
             "op": "o1",
             "name": "figures.set",
             "args": {"item_id": "i1", "value": 1.5, "cost": "0"},
+        },
+    ),
+    # Uncertain figures: range ends are optional amounts; the split's ends and a pending range.
+    (
+        "client",
+        {
+            "type": "cmd",
+            "op": "o1",
+            "name": "figures.set",
+            "args": {
+                "item_id": "i1",
+                "value": "5",
+                "cost": "0",
+                "value_low": "1",
+                "cost_high": "2",
+            },
+        },
+    ),
+    (
+        "client",
+        {
+            "type": "cmd",
+            "op": "o1",
+            "name": "figures.set",
+            "args": {"item_id": "i1", "value": "5", "cost": "0", "value_high": 6},
+        },
+    ),
+    (
+        "server",
+        {
+            "type": "split",
+            "shared": {
+                "lines": [dict(LINE, low=END, high=END)],
+                "total": dict(LINE, low=END, high=END),
+                "without_destroyers": None,
+                "excluded": [],
+                "pending": [{"item_id": "i3", "party": "buyer", "own": -4, "low": -9, "high": 2}],
+            },
+            "preview": None,
+        },
+    ),
+    (
+        "server",
+        {
+            "type": "split",
+            "shared": {
+                "lines": [dict(LINE, low={"net": 1})],
+                "total": None,
+                "without_destroyers": None,
+                "excluded": [],
+                "pending": [],
+            },
+            "preview": None,
+        },
+    ),
+    (
+        "server",
+        {
+            "type": "event",
+            "seq": 2,
+            "at": 1,
+            "actor": {"role": "buyer", "name": "B"},
+            "op": "o1",
+            "vis": 7,
+            "name": "item.revealed",
+            "data": {
+                "item_id": "i1",
+                "buyer": {"value": 5, "cost": 1, "range": RANGE},
+                "seller": {"value": 5, "cost": 1},
+            },
+        },
+    ),
+    (
+        "server",
+        {
+            "type": "event",
+            "seq": 2,
+            "at": 1,
+            "actor": {"role": "buyer", "name": "B"},
+            "op": "o1",
+            "vis": 1,
+            "name": "figures.registered",
+            "data": {
+                "item_id": "i1",
+                "party": "buyer",
+                "value": 5,
+                "cost": 1,
+                "note": "",
+                "range": dict(RANGE, cost_high="2"),
+            },
         },
     ),
     (
