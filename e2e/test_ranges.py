@@ -118,3 +118,16 @@ def test_range_in_dutch_amounts_stays_private_until_the_reveal_then_shows_sensit
         )
         assert_fits(person.page, f"split with sensitivity at 390 px ({name})")
         shot(person.page, f"sensitivity-{name}", "split")
+
+    # Replay shows the revealed range as it was, and the buyer its own range.
+    for person, text in (
+        (seller, f"range: value €100,000.00 {DASH} €131,234.56"),
+        (buyer, f"bandbreedte: waarde € 100.000,00 {DASH} € 131.234,56"),
+    ):
+        person.page.get_by_test_id("replay-open").click()
+        expect(person.page.get_by_test_id("replay-status")).to_have_attribute("data-state", "ready")
+        revealed = person.page.locator('[data-testid="replay-revealed"][data-party="buyer"]')
+        expect(revealed).to_contain_text(text)
+    expect(buyer.page.get_by_test_id("replay-own-figures")).to_contain_text(
+        f"kosten € 10.000,00 {DASH} € 15.000,00"
+    )

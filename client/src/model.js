@@ -20,8 +20,9 @@ import { applyGuideEvent, emptyGuide, GUIDE_EVENTS, guideFromWire } from "./guid
  * @typedef {{id: string, title: string, buyer_org: string, seller_org: string,
  *   currency: string, neutral: boolean, created_at: number}} Room
  * @typedef {{id: string, label: string}} Option
- * @typedef {{value: number, cost: number}} Figures
- * @typedef {{value: number, cost: number, note: string}} PrivateRecord
+ * @typedef {{value_low: number, value_high: number, cost_low: number, cost_high: number}} Range
+ * @typedef {{value: number, cost: number, range?: Range}} Figures
+ * @typedef {{value: number, cost: number, note: string, range?: Range}} PrivateRecord
  * @typedef {{party: string, before: Figures, after: Figures, seq: number}} Revision
  * @typedef {{net: number, fair: {buyer: number, seller: number},
  *   transfer: {buyer: number, seller: number}}} SealedLine the split line of an item under seal

@@ -725,5 +725,6 @@ export const en = {
   "split.chart.range": "Created value, low to high end",
   "preview.pending.range": "your own net between {low} and {high}",
   "room.side": "Side panel: notes and the split",
+  "replay.range": "range: value {value_low} – {value_high}, cost {cost_low} – {cost_high}",
   // --- end of uncertain figures ---
 };

@@ -727,5 +727,6 @@ export const nl = {
   "split.chart.range": "Gecreëerde waarde, van laag tot hoog",
   "preview.pending.range": "je eigen netto tussen {low} en {high}",
   "room.side": "Zijpaneel: notities en de verdeling",
+  "replay.range": "bandbreedte: waarde {value_low} – {value_high}, kosten {cost_low} – {cost_high}",
   // --- einde onzekere cijfers ---
 };

@@ -260,6 +260,13 @@ export class ReplayView {
 
   // -- rendering --------------------------------------------------------------
 
+  /** " · range: value … – …, cost … – …" for figures with a range (uncertain figures), else "". */
+  rangeText(range) {
+    if (!range) return "";
+    const ends = { value_low: this.money(range.value_low), value_high: this.money(range.value_high), cost_low: this.money(range.cost_low), cost_high: this.money(range.cost_high) };
+    return ` · ${t("replay.range", ends)}`;
+  }
+
   money(units) {
     const room = this.session.room;
     return formatMoney(units, room?.currency ?? "EUR", this.session.decimals);
@@ -345,7 +352,7 @@ export class ReplayView {
             ? h("div", {
                 class: "replay-own",
                 testid: "replay-own-figures",
-                text: t("replay.own", { value: this.money(mine.value), cost: this.money(mine.cost) }),
+                text: t("replay.own", { value: this.money(mine.value), cost: this.money(mine.cost) }) + this.rangeText(mine.range),
               })
             : null,
           ...Object.entries(state.seals.get(item.id) ?? {}).map(([party, seal]) =>
@@ -369,11 +376,12 @@ export class ReplayView {
                       class: "replay-revealed",
                       testid: "replay-revealed",
                       data: { party },
-                      text: t("replay.revealed", {
-                        party: t(`role.${party}`),
-                        value: this.money(item.figures[party].value),
-                        cost: this.money(item.figures[party].cost),
-                      }),
+                      text:
+                        t("replay.revealed", {
+                          party: t(`role.${party}`),
+                          value: this.money(item.figures[party].value),
+                          cost: this.money(item.figures[party].cost),
+                        }) + this.rangeText(item.figures[party].range),
                     })
                   : null,
               )
