@@ -347,7 +347,7 @@ def compute_split(
         kept = _allocate([line for line in lines if not line.destroys_value])
         without = _total(kept) or _line(TOTAL_ID, PerParty(0, 0), 0, True, False)
     total = _total(lines)
-    if any(_ranged(entry) for entry in entries):
+    if total is not None and any(_ranged(entry) for entry in entries):
         lines, total = _with_ends(entries, lines, total)
     return Split(
         lines=lines,
@@ -359,6 +359,7 @@ def compute_split(
 
 
 def _ranged(entry: Entry) -> bool:
+    """Whether either party's figures of ``entry`` carry a range (a ready line never does)."""
     return not isinstance(entry, SplitLine) and (
         entry[1].range is not None or entry[2].range is not None
     )
@@ -380,14 +381,14 @@ def _end(entries: Sequence[Entry], high: bool) -> Split:
 
 
 def _with_ends(
-    entries: Sequence[Entry], lines: Sequence[SplitLine], total: SplitLine | None
-) -> tuple[tuple[SplitLine, ...], SplitLine | None]:
+    entries: Sequence[Entry], lines: Sequence[SplitLine], total: SplitLine
+) -> tuple[tuple[SplitLine, ...], SplitLine]:
+    """``lines`` and ``total`` with their low and high ends (lines without a range keep none)."""
     low, high = _end(entries, high=False), _end(entries, high=True)
     out = tuple(
         replace(line, low=lo, high=hi) if _ranged(entry) else line
         for entry, line, lo, hi in zip(entries, lines, low.lines, high.lines, strict=True)
     )
-    assert total is not None
     return out, replace(total, low=low.total, high=high.total)
 
 
@@ -434,7 +435,8 @@ def to_wire(split: Split) -> dict[str, Any]:
     ``{"buyer": int, "seller": int}``. A line with ends (sensitivity) also has
     ``"low"`` and ``"high"``, each ``{"own", "net", "fair", "transfer"}``; a
     pending item with a range also has ``"low"`` and ``"high"`` (own nets).
-    Without any range the result is exactly what it was before ranges existed. Fresh objects: mutating the result does
+    Without any range the result is exactly what it was before ranges
+    existed. Fresh objects: mutating the result does
     not touch ``split``.
     """
     return {

@@ -9,7 +9,7 @@ outdates the shared copy (see :mod:`valueroom.domain.commands.seal`).
 Uncertain figures: with its value and cost a party may register a range
 (``value_low``/``value_high``, ``cost_low``/``cost_high``; an omitted end is
 the expected figure itself). ``low <= expected <= high`` or the command is
-refused (``figure.range_order``). A range equal to the figures is no range:
+refused (``figure.range_low`` / ``figure.range_high``, in the end's field). A range equal to the figures is no range:
 the event then carries no ``range`` field, exactly as before ranges existed,
 and a command without range fields registers figures without a range. The
 range travels with the figures it belongs to: in the party's own
@@ -54,21 +54,25 @@ def _range(
         "cost_high": _bound(args, "cost_high", cost, parse),
     }
     for figure, expected in (("value", value), ("cost", cost)):
-        for end in ("low", "high"):
-            bound = ends[f"{figure}_{end}"]
-            if (bound > expected) if end == "low" else (bound < expected):
-                raise InvalidFigure(
-                    f"{figure}_{end} must be {'at most' if end == 'low' else 'at least'} "
-                    f"the expected {figure}",
-                    reason=f"figure.range_{end}",
-                    field=f"{figure}_{end}",
-                )
+        if ends[f"{figure}_low"] > expected:
+            raise InvalidFigure(
+                f"{figure}_low must be at most the {figure} itself",
+                reason="figure.range_low",
+                field=f"{figure}_low",
+            )
+        if ends[f"{figure}_high"] < expected:
+            raise InvalidFigure(
+                f"{figure}_high must be at least the {figure} itself",
+                reason="figure.range_high",
+                field=f"{figure}_high",
+            )
     if ends == {"value_low": value, "value_high": value, "cost_low": cost, "cost_high": cost}:
         return None
     return ends
 
 
 def _public(value: int, cost: int, ranged: dict[str, int] | None) -> dict[str, Any]:
+    """A party's figures as the reveal and revisions carry them: the range only when there is one."""
     figures: dict[str, Any] = {"value": value, "cost": cost}
     if ranged is not None:
         figures["range"] = dict(ranged)
@@ -99,16 +103,22 @@ def _figures_set(state: RoomState, actor: Actor, args: dict[str, Any]) -> list[D
         previous.range,
     ) == (value, cost, note, ranged):
         return []
-    data: dict[str, Any] = {"item_id": item.id, "party": party, "value": value, "cost": cost}
-    data["note"] = note
+    data: dict[str, Any] = {
+        "item_id": item.id,
+        "party": party,
+        "value": value,
+        "cost": cost,
+        "note": note,
+    }
     if ranged is not None:
         data["range"] = dict(ranged)
     drafts = [Draft("figures.registered", data, party_only(party))]
     if item.revealed:
-        before = item.figures[party]
+        current = item.figures[party]
+        before = _public(current["value"], current["cost"], current.get("range"))
         after = _public(value, cost, ranged)
         if before != after:
-            data = {"item_id": item.id, "party": party, "before": dict(before), "after": after}
+            data = {"item_id": item.id, "party": party, "before": before, "after": after}
             drafts.append(Draft("figures.revised", data, PUBLIC))
     drafts.extend(after_registration(state, party, item, value, cost))
     return drafts
