@@ -375,3 +375,17 @@ def test_exports_carry_the_own_range_and_the_revealed_sensitivity() -> None:
     rows = render(export_content(room.state, "seller"), "csv", 2).splitlines()
     assert "split_low,stock,Consignment stock,transfer to,-57500.00,57500.00,55000.00," in rows
     assert "total_high,total,,transfer to,-75000.00,75000.00,90000.00," in rows
+
+
+def test_a_range_only_revision_keeps_the_items_agreement_a_figure_revision_voids_it() -> None:
+    room = stock()
+    reveal(room)
+    room.do(BUYER, "item.agree", item_id="stock", agreed=True)
+    room.do(SELLER, "item.agree", item_id="stock", agreed=True)
+    args = {"item_id": "stock", "value": "120000", "cost": "10000"}
+    events = room.do(BUYER, "figures.set", **args, value_low="110000")
+    # The split is unchanged, so what both agreed to still holds.
+    assert [event.name for event in events] == ["figures.registered", "figures.revised"]
+    assert room.state.public.items["stock"].agreed_by_both
+    events = room.do(BUYER, "figures.set", **{**args, "value": "121000"}, value_low="110000")
+    assert events[-1].name == "item.agreement_voided"
