@@ -88,8 +88,9 @@ def amount(units: int) -> str:
 
 
 @st.composite
-def figures_step(draw: st.DrawFn) -> tuple[Any, ...]:
-    party = draw(st.sampled_from(PARTIES))
+def figures_step(draw: st.DrawFn, party: str | None = None) -> tuple[Any, ...]:
+    """One party's registration (``party``, or a drawn one), its amounts in that party's band."""
+    party = party or draw(st.sampled_from(PARTIES))
     value = draw(st.integers(*RANGES[party]))
     cost = draw(st.integers(*RANGES[party]))
     note = draw(st.sampled_from(["", f"NOTE-{party}-{draw(st.integers(0, 10**6))}"]))
@@ -127,8 +128,8 @@ def open_step(draw: st.DrawFn) -> tuple[Any, ...]:
     item = draw(items)
     registrations = []
     for party in PARTIES:
-        step = draw(figures_step())
-        registrations.append((step[0], party, item, *step[3:]))
+        step = draw(figures_step(party))
+        registrations.append((*step[:2], item, *step[3:]))
     return ("open", item, registrations)
 
 
