@@ -83,6 +83,7 @@ def test_demo_room_shows_the_worked_example_to_every_role(
             expect(person.page.get_by_test_id("pulse-entry")).to_have_count(2)
         line = buyer.page.locator('[data-testid="split-line"][data-item-id="stock"]')
         expect(line.get_by_test_id("line-transfer")).to_have_text("Buyer pays seller €70,000.00")
+        expect(line.get_by_test_id("line-range")).to_have_text("(€65,000.00 \u2013 €90,000.00)")
         expect(buyer.page.get_by_test_id("split-compare")).to_be_visible()
         dutch = seller.page.locator('[data-testid="split-line"][data-item-id="stock"]')
         expect(dutch.get_by_test_id("line-transfer")).to_have_text(

@@ -117,7 +117,8 @@ def test_range_in_dutch_amounts_stays_private_until_the_reveal_then_shows_sensit
             " <= innerWidth"
         )
         assert_fits(person.page, f"split with sensitivity at 390 px ({name})")
-        shot(person.page, f"sensitivity-{name}", "split")
+        if name == "en":
+            shot(person.page, "sensitivity-phone-en", "split")
 
     # Replay shows the revealed range as it was, and the buyer its own range.
     for person, text in (

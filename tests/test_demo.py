@@ -33,6 +33,10 @@ async def test_demo_room_holds_the_worked_example_revealed_and_split() -> None:
     assert stock.net == 80_000_00
     assert (stock.fair.buyer, stock.fair.seller) == (40_000_00, 40_000_00)
     assert stock.transfer.buyer == -70_000_00
+    # The seller's cost is uncertain (40,000 to 65,000): the split shows its sensitivity.
+    assert stock.low is not None
+    assert stock.high is not None
+    assert (stock.low.net, stock.high.net) == (65_000_00, 90_000_00)
     rush = next(line for line in split.lines if line.item_id == "rush")
     assert rush.destroys_value
     assert split.without_destroyers is not None

@@ -234,7 +234,7 @@ function pendingList(pending, titleOf, money, role) {
   );
 }
 
-/** The sensitivity of a line: created value and settlement at the low and the high end. */
+/** The sensitivity of a line: [created value, settlement] at the low and the high end. */
 function rangeSpans(line, money) {
   return [
     h("span", { class: "split-range", testid: "line-range", data: { low: line.low.net, high: line.high.net }, text: t("split.range", { low: money(line.low.net), high: money(line.high.net) }) }),
@@ -280,8 +280,9 @@ function splitTable(lines, total, titleOf, money, { testid, totalTestid }) {
         "td",
         { class: "num", data: { label: t("split.col.netSettlement") } },
         h("span", { class: `own strong${line.net < 0 ? " negative" : ""}`, testid: "line-net", text: money(line.net) }),
+        ...(line.low ? [rangeSpans(line, money)[0]] : []),
         h("span", { class: "settlement", testid: "line-transfer", text: transferText(line, money) }),
-        ...(line.low ? rangeSpans(line, money) : []),
+        ...(line.low ? [rangeSpans(line, money)[1]] : []),
       ),
     );
   return h(

@@ -6,9 +6,10 @@ command's events in the store like a live room would: the opening's two core
 questions answered and shared, the relationship model and an open question
 on the agenda, the transparency plan, the worked example's figures
 (consignment stock: buyer value 120,000 and cost 10,000, seller value 20,000
-and cost 50,000), both keys turned so the item is revealed (created value
-80,000, the buyer pays the seller 70,000), a value destroyer, and a trust
-pulse. The room is then left in the dividing phase for the visitor to take
+and cost 50,000, the seller's cost uncertain between 40,000 and 65,000),
+both keys turned so the item is revealed (created value 80,000, between
+65,000 and 90,000 by the seller's range; the buyer pays the seller 70,000),
+a value destroyer, and a trust pulse. The room is then left in the dividing phase for the visitor to take
 over with the invite links.
 """
 
@@ -127,6 +128,9 @@ SCRIPT: Final[tuple[Step, ...]] = (
             "item_id": "stock",
             "value": "20000",
             "cost": "50000",
+            # Uncertain: handling may cost less or more than expected.
+            "cost_low": "40000",
+            "cost_high": "65000",
             "note": "Warehouse space and handling",
         },
     ),
