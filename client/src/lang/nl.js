@@ -700,4 +700,17 @@ export const nl = {
   "ended.erased.heading": "Deze ruimte is gewist",
   "ended.erased.lead": "De maker of de neutrale partij heeft de ruimte gewist. Er is niets van bewaard op de server en zij staat niet meer in de lijst op dit apparaat.",
   // -- end of Links and room ----------------------------------------------------------------
+  // -- Members of a team (views/header.js): identity and removal ----------------------------
+  "members.remove": "Verwijderen",
+  "members.removeLabel": "{name} uit de ruimte verwijderen",
+  "members.confirm": "{name} uit de ruimte verwijderen?",
+  "members.yes": "Verwijderen",
+  "members.no": "Annuleren",
+  "ended.removed.heading": "Je bent uit deze ruimte verwijderd",
+  "ended.removed.lead": "De maker van de ruimte of de neutrale partij heeft je verwijderd. Dit apparaat is de link van de ruimte vergeten; vraag hen om een link als dit een vergissing was.",
+  "error.removed": "Je bent uit deze ruimte verwijderd.",
+  "reason.member.removed": "Je bent uit deze ruimte verwijderd.",
+  "reason.member.unknown": "Dat lid is niet meer in de ruimte.",
+  "reason.member.too_many": "Er zijn te veel leden uit deze ruimte verwijderd; geef eerst een nieuwe link uit.",
+  // -- end of Members of a team -------------------------------------------------------------
 };
