@@ -239,7 +239,8 @@ async def remove_member(request: Request) -> Response:
     """``DELETE /api/rooms/{room_id}/members/{member_id}``: remove one member from its link.
 
     204 when done; 404 ``member.unknown`` when no such member is in the room;
-    409 ``member.too_many`` when the room bars as many members as it keeps.
+    409 ``member.too_many`` when the room bars as many members as it keeps;
+    503 ``unavailable`` when the store fails (nobody was closed then).
     """
     found = await _manager(request)
     if isinstance(found, Response):
@@ -250,6 +251,8 @@ async def remove_member(request: Request) -> Response:
     except lifecycle.RemovalRefused as refused:
         status = 404 if refused.reason == "member.unknown" else 409
         return _error(status, refused.reason, str(refused))
+    except StoreError:
+        return _error(*_UNAVAILABLE)
     return Response(status_code=204)
 
 
