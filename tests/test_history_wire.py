@@ -35,6 +35,10 @@ async def scene(store_url: str) -> AsyncIterator[Scene]:
         try:
             await buyer.join(room["tokens"]["buyer"], "Bea")
             await seller.join(room["tokens"]["seller"], "Sam")
+            # The coalesced presence of both joins has arrived: no test that counts
+            # frames meets it later.
+            for client in (buyer, seller):
+                await client.wait_for(lambda f: f["type"] == "presence" and len(f["members"]) == 2)
             add = {"item_id": "i1", "kind": "term", "title": "Price"}
             assert (await seller.call("item.add", add))["type"] == "ack"
             secret = {"item_id": "i1", "value": "123456.78", "cost": "1.00", "note": ""}

@@ -67,3 +67,12 @@ async def test_a_newcomer_asking_makes_this_process_answer(store: Store) -> None
     presence.due = False
     presence.on_notice(notice("new", "Nora", ask=True))
     assert presence.due
+
+
+async def test_a_member_on_several_connections_is_listed_once(store: Store) -> None:
+    now = [0.0]
+    presence = make(store, now, [])
+    # The same member ("me") in another tab, on another process, editing an item.
+    tab = {"id": "me", "role": "seller", "name": "Sam", "editing": "i1"}
+    presence.on_notice(encode({"proc": "there", "members": [tab], "ask": False}))
+    assert presence.members() == [{"id": "me", "role": "seller", "name": "Sam", "editing": "i1"}]

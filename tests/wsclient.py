@@ -87,9 +87,16 @@ class WsClient:
         await self.ws.send(data)
 
     async def join(
-        self, token: str, name: str = "Tester", resume: dict[str, Any] | None = None
+        self,
+        token: str,
+        name: str = "Tester",
+        resume: dict[str, Any] | None = None,
+        *,
+        key: str | None = None,
     ) -> Frame:
         frame: Frame = {"type": "join", "token": token, "name": name}
+        if key is not None:
+            frame["key"] = key
         if resume is not None:
             frame["resume"] = resume
         start = len(self.frames)

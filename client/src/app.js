@@ -57,12 +57,16 @@ async function main() {
     validator,
     token,
     name,
+    memberKey: roomId ? remembered.memberKey(roomId) : undefined,
     // A refused, revoked or erased link: this device stops offering what no longer opens.
+    // A removed member's link would still open the room (as someone new): it goes too,
+    // unless this device created the room and keeps every role's link to hand out.
     onInvalid: (ended, role) => {
       remembered.forgetToken(roomId);
       if (!roomId) return;
       if (ended === "erased") forgetRoom(roomId);
       else if (ended === "revoked" && role) dropLink(roomId, role, `${location.origin}/join#${token}`);
+      else if (ended === "removed" && role && !findRoom(roomId)?.created) dropLink(roomId, role, `${location.origin}/join#${token}`);
     },
     // This device created the room: it may manage it from inside too.
     creatorToken: () => (roomId ? findRoom(roomId)?.creator_token : undefined),

@@ -5,8 +5,8 @@
 // States (ConnState): connecting → connected; on a lost socket reconnecting
 // (with an attempt count) or offline (the browser says so, many attempts
 // failed, or a test held the connection down); invalid after a refused invite
-// (close 4401), a revoked link (4403) or an erased room (4410), which is
-// final; `closeCode` then says which.
+// (close 4401), a revoked link (4403), an erased room (4410) or a removed
+// member (4411), which is final; `closeCode` then says which.
 
 import { decode, encode } from "./codec.js";
 
@@ -25,12 +25,15 @@ const CLOSE_BAD_TOKEN = 4401;
 // The link was revoked, or the room erased: as final as a bad token.
 const CLOSE_REVOKED = 4403;
 const CLOSE_ERASED = 4410;
-const FINAL = new Set([CLOSE_BAD_TOKEN, CLOSE_REVOKED, CLOSE_ERASED]);
+// The creator or the neutral removed this member: final too (the page says why).
+const CLOSE_REMOVED = 4411;
+const FINAL = new Set([CLOSE_BAD_TOKEN, CLOSE_REVOKED, CLOSE_ERASED, CLOSE_REMOVED]);
 
 /** What the page says when a connection ends for good, by its close code. @param {number} code */
 export function endedReason(code) {
   if (code === CLOSE_REVOKED) return "revoked";
   if (code === CLOSE_ERASED) return "erased";
+  if (code === CLOSE_REMOVED) return "removed";
   return "invalid";
 }
 const BASE_DELAY_MS = 250;
@@ -72,7 +75,7 @@ export class Connection {
     this.held = false;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.timer = undefined;
-    /** The close code that made the connection invalid (4401, 4403, 4410), else 0. */
+    /** The close code that made the connection invalid (4401, 4403, 4410, 4411), else 0. */
     this.closeCode = 0;
     window.addEventListener("online", () => this.reconnectNow());
     window.addEventListener("offline", () => this.setState(this.lostState()));

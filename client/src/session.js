@@ -18,12 +18,14 @@ export class Session {
    * @param {import("./schema.js").Validator} options.validator
    * @param {string} options.token
    * @param {string} options.name
+   * @param {string} [options.memberKey] this device's member key for the room (kept with its token)
    * @param {string} [options.url]
    */
-  constructor({ validator, token, name, url = defaultUrl() }) {
+  constructor({ validator, token, name, memberKey, url = defaultUrl() }) {
     this.validator = validator;
     this.token = token;
     this.name = name;
+    this.memberKey = memberKey ?? null;
     this.nextOp = opIdFactory();
     /** @type {import("./model.js").State} */
     this.confirmed = emptyState();
@@ -358,6 +360,7 @@ export class Session {
 
   joinFrame() {
     const frame = { type: "join", token: this.token, name: this.name };
+    if (this.memberKey !== null) frame.key = this.memberKey;
     if (this.logId !== null) frame.resume = { log_id: this.logId, seq: this.lastSeq };
     return frame;
   }
@@ -408,6 +411,9 @@ export class Session {
     }
     this.logId = frame.log_id;
     this.you = frame.you;
+    // The name the server gave (a second "Bea" of a team is "Bea (2)"): kept for reconnects,
+    // so this member's edits stay under one name.
+    this.name = frame.you.name;
     this.decimals = frame.currency_decimals;
     this.method = frame.method;
     this.allowed = new Map(frame.method.permissions.map((row) => [row.command, new Set(row.phases)]));
@@ -417,6 +423,38 @@ export class Session {
       if (!this.connection.send({ type: "cmd", op: op.op, name: op.name, args: op.args })) break;
     }
     if (this.editing !== null) this.connection.send({ type: "presence", editing: this.editing });
+  }
+
+  /** May this seat remove other members? The neutral may (the creator too, from outside the room). */
+  get mayRemoveMembers() {
+    return this.isNeutral;
+  }
+
+  /**
+   * Remove member `memberId` from its role's link (the neutral's invite token
+   * authorizes it). Resolves true when done; a refusal is reported like a
+   * server error (a toast) and resolves false.
+   * @param {string} memberId
+   */
+  async removeMember(memberId) {
+    const roomId = this.token.split(".")[0];
+    let code = "unavailable";
+    let message = "the member could not be removed";
+    try {
+      const response = await fetch(`/api/rooms/${encodeURIComponent(roomId)}/members/${encodeURIComponent(memberId)}`, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${this.token}` },
+      });
+      if (response.ok) return true;
+      const body = await response.json().catch(() => ({}));
+      code = body?.error?.code ?? code;
+      message = body?.error?.message ?? message;
+    } catch {
+      /* offline: reported below */
+    }
+    // HTTP errors carry one code, a reason key ("member.unknown") or a code ("not_permitted").
+    this.emitError({ code, reason: code, message, command: null });
+    return false;
   }
 
   /** Call `listener(frame, mine)` for every new event; `mine`: it answers an op of this page. */

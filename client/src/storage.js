@@ -1,6 +1,8 @@
 // localStorage / sessionStorage wrappers that never throw (private mode, quotas,
 // storage blocked: then even reading the `localStorage` global throws).
 
+import { randomId } from "./ids.js";
+
 const PREFIX = "valueroom.";
 
 /** @typedef {() => Storage} StorageRef the storage, looked up only inside the try */
@@ -39,9 +41,21 @@ export const remembered = {
     write(local, `token.${roomId}`, token);
     write(local, "lastRoom", roomId);
   },
+  /**
+   * This device's member key for a room (see "Members of a team" in the README):
+   * made once, sent with every join, so a reload or a reconnect is the same member.
+   */
+  memberKey(roomId) {
+    const kept = read(local, `member.${roomId}`);
+    if (kept) return kept;
+    const key = randomId(32);
+    write(local, `member.${roomId}`, key);
+    return key;
+  },
   forgetToken(roomId) {
     write(tab, `token.${roomId}`, null);
     write(local, `token.${roomId}`, null);
+    write(local, `member.${roomId}`, null);
     if (read(local, "lastRoom") === roomId) write(local, "lastRoom", null);
   },
   lastRoom: () => read(local, "lastRoom"),

@@ -727,4 +727,17 @@ export const en = {
   "room.side": "Side panel: notes and the split",
   "replay.range": "range: value {value_low} – {value_high}, cost {cost_low} – {cost_high}",
   // --- end of uncertain figures ---
+  // -- Members of a team (views/header.js): identity and removal ----------------------------
+  "members.remove": "Remove",
+  "members.removeLabel": "Remove {name} from the room",
+  "members.confirm": "Remove {name} from the room?",
+  "members.yes": "Remove",
+  "members.no": "Cancel",
+  "ended.removed.heading": "You were removed from this room",
+  "ended.removed.lead": "The room's creator or its neutral removed you. This device forgot the room's link; ask them for a link if this was a mistake.",
+  "error.removed": "You were removed from this room.",
+  "reason.member.removed": "You were removed from this room.",
+  "reason.member.unknown": "That member is no longer in the room.",
+  "reason.member.too_many": "Too many members were removed from this room; reissue the link first.",
+  // -- end of Members of a team -------------------------------------------------------------
 };

@@ -729,4 +729,17 @@ export const nl = {
   "room.side": "Zijpaneel: notities en de verdeling",
   "replay.range": "bandbreedte: waarde {value_low} – {value_high}, kosten {cost_low} – {cost_high}",
   // --- einde onzekere cijfers ---
+  // -- Members of a team (views/header.js): identity and removal ----------------------------
+  "members.remove": "Verwijderen",
+  "members.removeLabel": "{name} uit de ruimte verwijderen",
+  "members.confirm": "{name} uit de ruimte verwijderen?",
+  "members.yes": "Verwijderen",
+  "members.no": "Annuleren",
+  "ended.removed.heading": "Je bent uit deze ruimte verwijderd",
+  "ended.removed.lead": "De maker van de ruimte of de neutrale partij heeft je verwijderd. Dit apparaat is de link van de ruimte vergeten; vraag hen om een link als dit een vergissing was.",
+  "error.removed": "Je bent uit deze ruimte verwijderd.",
+  "reason.member.removed": "Je bent uit deze ruimte verwijderd.",
+  "reason.member.unknown": "Dat lid is niet meer in de ruimte.",
+  "reason.member.too_many": "Er zijn te veel leden uit deze ruimte verwijderd; geef eerst een nieuwe link uit.",
+  // -- end of Members of a team -------------------------------------------------------------
 };

@@ -37,6 +37,9 @@ export class RoomHeader {
       this.forget,
     );
     this.membersKey = null;
+    // The member whose removal waits for a confirmation (the neutral's presence list).
+    /** @type {string | null} */
+    this.confirming = null;
   }
 
   render() {
@@ -59,7 +62,7 @@ export class RoomHeader {
   renderPresence() {
     const { session } = this;
     const items = session.view().items;
-    const key = JSON.stringify([session.members, [...items.values()].map((i) => [i.id, i.title])]);
+    const key = JSON.stringify([session.members, [...items.values()].map((i) => [i.id, i.title]), this.confirming, session.mayRemoveMembers]);
     if (key === this.membersKey) return;
     this.membersKey = key;
     const myId = session.you?.id;
@@ -79,8 +82,35 @@ export class RoomHeader {
           h("span", { class: "member-role", text: t(`role.${member.role}`) }),
           member.id === myId ? h("span", { class: "member-you", text: t("presence.you") }) : null,
           editing ? h("span", { class: "member-editing", text: t("presence.editing", { title: editing.title }) }) : null,
+          session.mayRemoveMembers && member.id !== myId ? this.removal(member) : null,
         );
       }),
+    );
+  }
+
+  /** The remove button of one member, or its confirmation (the neutral's list only). */
+  removal(member) {
+    const redraw = (confirming) => {
+      this.confirming = confirming;
+      this.membersKey = null;
+      this.renderPresence();
+    };
+    const button = (text, testid, onClick, kind = "btn-ghost") =>
+      h("button", { type: "button", class: `btn ${kind} btn-small`, testid, text, on: { click: onClick } });
+    if (this.confirming !== member.id) {
+      const remove = button(t("members.remove"), "member-remove", () => redraw(member.id));
+      remove.setAttribute("aria-label", t("members.removeLabel", { name: member.name }));
+      return remove;
+    }
+    return h(
+      "span",
+      { class: "member-confirm", testid: "member-confirm", attrs: { role: "group" } },
+      h("span", { text: t("members.confirm", { name: member.name }) }),
+      button(t("members.yes"), "member-remove-yes", () => {
+        redraw(null);
+        this.session.removeMember(member.id);
+      }, "btn-danger"),
+      button(t("members.no"), "member-remove-no", () => redraw(null)),
     );
   }
 

@@ -51,10 +51,11 @@ export function askName(root) {
 
 /**
  * The page shown when a link opens no room. `ended` says why a room page ended
- * for good: "revoked" (the link was reissued), "erased", or "invalid".
+ * for good: "revoked" (the link was reissued), "erased", "removed" (the
+ * creator or the neutral removed this member), or "invalid".
  */
 export function showInvalidLink(root, reasonKey = "invalid.lead", ended = "invalid") {
-  const known = ended === "revoked" || ended === "erased";
+  const known = ended === "revoked" || ended === "erased" || ended === "removed";
   root.append(
     h(
       "main",

@@ -21,8 +21,8 @@ import { SealDesk } from "./seal.js";
 import { SplitView } from "./split.js";
 import { errorToast } from "./toast.js";
 
-export function mountRoom(root, topbar, { validator, token, name, onInvalid, onForget, creatorToken }) {
-  const session = new Session({ validator, token, name });
+export function mountRoom(root, topbar, { validator, token, name, memberKey, onInvalid, onForget, creatorToken }) {
+  const session = new Session({ validator, token, name, memberKey });
   const header = new RoomHeader(session, onForget);
   const agenda = new AgendaView(session);
   const split = new SplitView(session);

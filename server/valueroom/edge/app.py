@@ -142,6 +142,8 @@ def create_app(settings: Settings | None = None) -> ValueroomApp:
         Route("/api/rooms", http.create_room, methods=["POST"]),
         Route("/api/rooms/{room_id}", http.erase_room, methods=["DELETE"]),
         Route("/api/rooms/{room_id}/links/{role}", http.reissue_link, methods=["POST"]),
+        Route("/api/rooms/{room_id}/members", http.list_members),
+        Route("/api/rooms/{room_id}/members/{member_id}", http.remove_member, methods=["DELETE"]),
         Route("/api/health", http.health),
         Route("/schema.json", http.schema),
         Mount("/src", StaticFiles(directory=client_dir / "src", check_dir=False), name="src"),

@@ -52,7 +52,9 @@ __all__ = [
     "health",
     "invite_links",
     "link_base",
+    "list_members",
     "reissue_link",
+    "remove_member",
     "same_origin",
     "schema",
 ]
@@ -212,6 +214,43 @@ async def erase_room(request: Request) -> Response:
     registry, room_id = found
     try:
         await lifecycle.erase(registry, room_id)
+    except StoreError:
+        return _error(*_UNAVAILABLE)
+    return Response(status_code=204)
+
+
+async def list_members(request: Request) -> Response:
+    """``GET /api/rooms/{room_id}/members``: who is here (id, role, name), for a manager's page.
+
+    The presence list the members see, without what anyone is editing; empty
+    when the room is not loaded on this process.
+    """
+    found = await _manager(request)
+    if isinstance(found, Response):
+        return found
+    registry, room_id = found
+    room = registry.rooms.get(room_id)
+    members = [] if room is None else room.presence.members()
+    listed = [{"id": m["id"], "role": m["role"], "name": m["name"]} for m in members]
+    return JSONResponse({"members": listed}, headers={"Cache-Control": "no-store"})
+
+
+async def remove_member(request: Request) -> Response:
+    """``DELETE /api/rooms/{room_id}/members/{member_id}``: remove one member from its link.
+
+    204 when done; 404 ``member.unknown`` when no such member is in the room;
+    409 ``member.too_many`` when the room bars as many members as it keeps;
+    503 ``unavailable`` when the store fails (nobody was closed then).
+    """
+    found = await _manager(request)
+    if isinstance(found, Response):
+        return found
+    registry, room_id = found
+    try:
+        await lifecycle.remove(registry, room_id, request.path_params["member_id"])
+    except lifecycle.RemovalRefused as refused:
+        status = 404 if refused.reason == "member.unknown" else 409
+        return _error(status, refused.reason, str(refused))
     except StoreError:
         return _error(*_UNAVAILABLE)
     return Response(status_code=204)

@@ -22,6 +22,8 @@ Close codes (besides the standard ones, e.g. 1009 for a frame over the
 4409  the room, or its role's link, has as many members as allowed (after a
       ``room_full`` error)
 4410  the room was erased (after an ``erased`` error, reason ``room.erased``)
+4411  this member was removed from its role's link by the creator or the
+      neutral (after a ``removed`` error, reason ``member.removed``); final
 1011  the store could not open the room (after an ``unavailable`` error),
       or the room's writer failed (the room is reloaded on the next join)
 1012  the server is shutting down
@@ -102,7 +104,14 @@ from valueroom.protocol.schema import (
     limit,
 )
 from valueroom.rooms import history, invites
-from valueroom.rooms.live import LiveRoom, Member, RoomClosed, RoomFull
+from valueroom.rooms.live import (
+    CLOSE_REMOVED,
+    LiveRoom,
+    Member,
+    MemberRemoved,
+    RoomClosed,
+    RoomFull,
+)
 from valueroom.rooms.registry import Registry
 from valueroom.store.base import StoreError
 
@@ -609,9 +618,22 @@ class RoomSocket(asyncio.Protocol):
                 self.close(CLOSE_BAD_TOKEN, "bad token")
                 return
             record, role = found
-            member = Member(invites.new_id(9), role, frame["name"], self)
+            # Without a member key (not a browser), every connection is a member of its own.
+            key = frame.get("key") or invites.new_id()
+            member = Member(invites.member_id(role, key), role, frame["name"], self)
             logs.bind(room=record.room_id, member=member.id)
+            if member.id in invites.barred(record.secret_hashes, role):
+                raise MemberRemoved(member.id)
             room = await registry.join(record, member, frame.get("resume"))
+        except MemberRemoved:
+            log.info("join refused: the member was removed")
+            self.push(
+                frames.error(
+                    None, "removed", "you were removed from the room", reason="member.removed"
+                )
+            )
+            self.close(CLOSE_REMOVED, "member.removed")
+            return
         except RoomFull as full:
             log.info("join refused: %s", full.reason)
             self.push(

@@ -8,6 +8,18 @@ created) and its neutral (the neutral's invite token). Promises:
   with 4403 (after an ``error`` ``revoked``, reason ``link.revoked``), on this
   process and, through the store's notices, on every other one serving the
   room. It returns the new token.
+* :func:`remove` removes one member (see :func:`valueroom.rooms.invites.member_id`)
+  from its role's link: every connection of that member closes with 4411
+  (after an ``error`` ``removed``, reason ``member.removed``) on every
+  process, and the room's record bars the member's id from the link until
+  the link is reissued, so a reload, a resume or a restart does not bring it
+  back. The others stay and see presence without it. Only a member who is
+  here (on this process or announced by another) can be removed.
+* Both change the room's record by reading and rewriting it, one at a time
+  in this process (``Registry.records``). Two processes changing one room's
+  record at the same moment could still undo one another: managing a room
+  is rare and done by one or two people, so the store has no compare-and-set
+  for it (yet).
 * :func:`erase` closes every member (4410, ``room.erased``), unloads the room
   and deletes its record and its whole log from the store. Afterwards no row
   or key of the store names the room.
@@ -27,13 +39,20 @@ from valueroom.clock import now_ms
 from valueroom.domain.visibility import ROLES
 from valueroom.protocol.codec import encode
 from valueroom.rooms import invites
-from valueroom.rooms.live import CLOSE_REVOKED
 from valueroom.rooms.registry import Registry
 from valueroom.store.base import StoreError
 
-__all__ = ["authorize", "erase", "keep_for", "reissue", "sweep"]
+__all__ = ["RemovalRefused", "authorize", "erase", "keep_for", "reissue", "remove", "sweep"]
 
 log = logging.getLogger(__name__)
+
+
+class RemovalRefused(Exception):
+    """A removal that cannot be done: ``reason`` is ``member.unknown`` or ``member.too_many``."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 async def authorize(registry: Registry, room_id: str, token: str) -> str | None:
@@ -52,19 +71,53 @@ async def reissue(registry: Registry, room_id: str, role: str) -> str | None:
     """Revoke ``role``'s link and mint a new one; None if the room has no such role."""
     if role not in ROLES:
         return None
-    record = await registry.store.room(room_id)
-    if record is None or role not in record.secret_hashes:
-        return None
-    (invite,) = invites.mint(room_id, (role,))
-    if not await registry.store.set_secrets(room_id, {**record.secret_hashes, role: invite.digest}):
-        return None
+    async with registry.records:
+        record = await registry.store.room(room_id)
+        if record is None or role not in record.secret_hashes:
+            return None
+        (invite,) = invites.mint(room_id, (role,))
+        # A new link is a fresh start: the members removed from the old one are forgotten.
+        digests = invites.unbar(record.secret_hashes, role)
+        if not await registry.store.set_secrets(room_id, {**digests, role: invite.digest}):
+            return None
     with logs.bound(room=room_id, member=None):
         log.info("%s link revoked and reissued", role)
     room = registry.rooms.get(room_id)
     if room is not None:
-        room.expel(CLOSE_REVOKED, reason="link.revoked", role=role)
+        room.revoked(role)
     await _tell_others(registry, room_id, {"control": "revoke", "role": role})
     return invite.token
+
+
+async def remove(registry: Registry, room_id: str, member_id: str) -> str:
+    """Remove member ``member_id`` from the room everywhere; return its role.
+
+    Raises :class:`RemovalRefused` (``member.unknown``) when no member with
+    that id is here, and (``member.too_many``) when the record already bars
+    :data:`~valueroom.rooms.invites.MAX_REMOVED` members (reissue a link to
+    start it afresh). The bar is stored before anyone is closed, so a closed
+    member cannot slip back in.
+    """
+    room = registry.rooms.get(room_id)
+    role = room.present(member_id) if room is not None else None
+    if room is None or role is None:
+        raise RemovalRefused("member.unknown", "no member with that id is in the room")
+    async with registry.records:
+        record = await registry.store.room(room_id)
+        if record is None:
+            raise RemovalRefused("member.unknown", "the room is gone")
+        digests = record.secret_hashes
+        if sum(key.startswith(invites.REMOVED) for key in digests) >= invites.MAX_REMOVED:
+            raise RemovalRefused(
+                "member.too_many", "too many members removed; reissue a link first"
+            )
+        if not await registry.store.set_secrets(room_id, invites.bar(digests, role, member_id)):
+            raise RemovalRefused("member.unknown", "the room is gone")
+    room.remove(member_id, role)
+    with logs.bound(room=room_id, member=member_id):
+        log.info("member removed from the %s link", role)
+    await _tell_others(registry, room_id, {"control": "remove", "member": member_id, "role": role})
+    return role
 
 
 async def erase(registry: Registry, room_id: str) -> None:

@@ -50,6 +50,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -70,6 +71,7 @@ from valueroom.domain.state import RoomState, View
 from valueroom.domain.views import SPLIT_EVENTS, preview_split, shared_split
 from valueroom.domain.visibility import NEUTRAL, ROLES, bit, is_party
 from valueroom.protocol import frames
+from valueroom.protocol.schema import SCHEMA
 from valueroom.rooms import snapshots
 from valueroom.rooms.presence import SharedPresence
 from valueroom.store import chain
@@ -84,10 +86,12 @@ from valueroom.store.base import (
 
 __all__ = [
     "CLOSE_ERASED",
+    "CLOSE_REMOVED",
     "CLOSE_REVOKED",
     "RESUME_WINDOW",
     "LiveRoom",
     "Member",
+    "MemberRemoved",
     "Outbox",
     "RoomClosed",
     "RoomFull",
@@ -99,7 +103,10 @@ MAX_BATCH = 512
 # Close codes of members removed by the room's lifecycle (documented in edge/ws.py).
 CLOSE_REVOKED = 4403
 CLOSE_ERASED = 4410
+CLOSE_REMOVED = 4411
 PRESENCE_INTERVAL = 0.1
+# The schema's longest display name: a suffixed name stays within it.
+NAME_MAX: int = SCHEMA["types"]["Name"]["max"]
 # Conditional appends that lose to another process are retried after a
 # randomised, growing pause (capped), so two busy processes cannot starve
 # one of them; past this many losses the commands get a ``busy`` error.
@@ -124,6 +131,10 @@ class RoomFull(Exception):
         super().__init__(reason)
         self.reason = reason
         self.limit = limit
+
+
+class MemberRemoved(Exception):
+    """This member was removed from its role's link (``member.removed``)."""
 
 
 class Probe:
@@ -155,13 +166,19 @@ class Outbox(Protocol):
 
 @dataclass(eq=False, slots=True)
 class Member:
-    """One connection in a room."""
+    """One connection in a room.
+
+    ``id`` is the member's (see :func:`valueroom.rooms.invites.member_id`):
+    the same for every connection and reconnection of one browser in one
+    role. ``conn`` tells this connection from the member's others.
+    """
 
     id: str
     role: str
     name: str
     outbox: Outbox
     editing: str | None = None
+    conn: str = field(default_factory=lambda: secrets.token_urlsafe(9))
     bit: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -223,7 +240,11 @@ class LiveRoom:
         self.store = store
         self.rules = rules or Rules()
         self.state = RoomState(self.rules)
+        # Connections by ``Member.conn``; a member may have several.
         self.members: dict[str, Member] = {}
+        # Member id -> role: members removed while this room was loaded (the
+        # store's record bars them too, across restarts and processes).
+        self.barred: dict[str, str] = {}
         self.closed = False
         # The latest committed events with each role's number for them, and
         # per role the number it had seen just before the window's first
@@ -381,10 +402,18 @@ class LiveRoom:
 
         Raises :class:`RoomFull` at once when the room already has
         ``members_per_room`` members (here, joining, or on other processes),
-        or its role ``members_per_link``.
+        or its role ``members_per_link``; :class:`MemberRemoved` when the
+        member was removed (here, or as another process told this one).
+
+        A name another member of the role already shows (here or on another
+        process, compared case-insensitively) gets a suffix: the second
+        "Bea" of the buyer's link becomes "Bea (2)". The welcome's ``you``
+        carries the name the member got.
         """
         if self.closed:
             raise RoomClosed(self.id)
+        if member.id in self.barred:
+            raise MemberRemoved(member.id)
         roles = [m.role for m in self.members.values()]
         roles += [j.member.role for j in self._joins]
         roles += [m["role"] for m in self.presence.remote_members()]
@@ -398,7 +427,7 @@ class LiveRoom:
         await done
 
     def leave(self, member: Member) -> None:
-        if self.members.pop(member.id, None) is not None:
+        if self.members.pop(member.conn, None) is not None:
             log.info("member left (%s); %d here", member.role, len(self.members))
             self._broadcast_presence()
         if self.idle:
@@ -410,8 +439,32 @@ class LiveRoom:
         ``reason`` is the error's reason key (``link.revoked``, ``room.erased``).
         """
         gone = [m for m in self.members.values() if role is None or m.role == role]
+        return self._close_members(gone, code, reason)
+
+    def remove(self, member_id: str, role: str) -> int:
+        """Close every connection of ``role``'s member ``member_id`` (4411, ``member.removed``); bar it.
+
+        The member's id can no longer join this room here (the store's record
+        bars it everywhere, see :mod:`valueroom.rooms.lifecycle`); the others
+        stay and see presence without it. Returns how many connections closed.
+        """
+        self.barred[member_id] = role
+        gone = [m for m in self.members.values() if m.id == member_id]
+        return self._close_members(gone, CLOSE_REMOVED, "member.removed")
+
+    def present(self, member_id: str) -> str | None:
+        """The role of member ``member_id`` if it is here or on another process, else None."""
+        for member in self.members.values():
+            if member.id == member_id:
+                return member.role
+        for entry in self.presence.remote_members():
+            if entry["id"] == member_id:
+                return str(entry["role"])
+        return None
+
+    def _close_members(self, gone: list[Member], code: int, reason: str) -> int:
         for member in gone:
-            self.members.pop(member.id, None)
+            self.members.pop(member.conn, None)
             member.outbox.push(
                 frames.error(
                     None, reason.split(".")[1], "you were removed from the room", reason=reason
@@ -422,6 +475,11 @@ class LiveRoom:
             log.info("%d members closed (%s)", len(gone), reason)
             self._broadcast_presence()
         return len(gone)
+
+    def revoked(self, role: str) -> int:
+        """``role``'s link was reissued: close its members (4403) and lift its removals."""
+        self.barred = {member: was for member, was in self.barred.items() if was != role}
+        return self.expel(CLOSE_REVOKED, reason="link.revoked", role=role)
 
     def erased(self) -> None:
         """The room was erased: close its members, refuse new ones, and let it be unloaded."""
@@ -435,9 +493,11 @@ class LiveRoom:
 
     def _control(self, notice: dict[str, Any]) -> None:
         if notice.get("control") == "revoke" and notice.get("role") in ROLES:
-            self.expel(CLOSE_REVOKED, reason="link.revoked", role=notice["role"])
+            self.revoked(notice["role"])
         elif notice.get("control") == "erase":
             self.erased()
+        elif notice.get("control") == "remove" and notice.get("role") in ROLES:
+            self.remove(str(notice.get("member")), notice["role"])
 
     def submit(self, member: Member, op: str, name: str, args: dict[str, Any]) -> None:
         """Queue a schema-valid command; its ack or error reaches the member's outbox."""
@@ -445,7 +505,7 @@ class LiveRoom:
         self._signal.set()
 
     def set_editing(self, member: Member, item_id: str | None) -> None:
-        if member.id in self.members and member.editing != item_id:
+        if member.conn in self.members and member.editing != item_id:
             member.editing = item_id
             self._broadcast_presence()
 
@@ -455,7 +515,7 @@ class LiveRoom:
         A neutral handed a party's figures under seal this way is recorded in
         the access log like any other way (``how``: ``history``).
         """
-        if member.id not in self.members:
+        if member.conn not in self.members:
             return
         for event in events:
             if event.vis & NEUTRAL:
@@ -704,6 +764,10 @@ class LiveRoom:
         member = join.member
         if join.done.done():  # the connection went away while waiting
             return
+        if member.id in self.barred:
+            join.done.set_exception(MemberRemoved(member.id))
+            return
+        member.name = self._unique_name(member)
         view = self.state.view(member.role)
         room = view.room
         decimals = self.rules.decimals(room.currency) if room else 2
@@ -751,7 +815,7 @@ class LiveRoom:
             self._accessed(member, sealed_in_view(view), "welcome")
         member.outbox.push(self._deal_frame())
         member.outbox.push(self._split_frame(member.role))
-        self.members[member.id] = member
+        self.members[member.conn] = member
         with logs.bound(room=self.id, member=member.id):
             log.info(
                 "member joined as %s (%s at %d); %d here",
@@ -762,6 +826,26 @@ class LiveRoom:
             )
         self._broadcast_presence()
         join.done.set_result(None)
+
+    def _unique_name(self, member: Member) -> str:
+        """``member.name``, or with the first free suffix " (2)", " (3)", ... in its role."""
+        taken = {
+            m.name.casefold()
+            for m in self.members.values()
+            if m.role == member.role and m.id != member.id
+        }
+        taken |= {
+            str(m["name"]).casefold()
+            for m in self.presence.remote_members()
+            if m["role"] == member.role and m["id"] != member.id
+        }
+        name = member.name
+        number = 1
+        while name.casefold() in taken:
+            number += 1
+            suffix = f" ({number})"
+            name = member.name[: NAME_MAX - len(suffix)].rstrip() + suffix
+        return name
 
     def _wire_view(self, view: View) -> dict[str, Any]:
         """``view.to_wire()``, shared by the joiners of one role while the view is unchanged.

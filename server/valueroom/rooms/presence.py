@@ -68,13 +68,25 @@ class SharedPresence:
             self.store.unlisten(self.room_id, self.on_notice)
 
     def members(self) -> list[dict[str, Any]]:
-        """This process's members, then every other live process's, for the presence frame."""
+        """This process's members, then every other live process's, for the presence frame.
+
+        One entry per member: a member with several connections (two tabs,
+        or a reconnect while the old socket is not yet dropped) is listed
+        once, editing what any of its connections edits.
+        """
         now = self._clock()
         everyone = self._local()
         for expires, members in self._remote.values():
             if expires > now:
                 everyone.extend(members)
-        return everyone
+        listed: dict[str, dict[str, Any]] = {}
+        for member in everyone:
+            first = listed.get(member["id"])
+            if first is None:
+                listed[member["id"]] = member
+            elif first["editing"] is None and member["editing"] is not None:
+                listed[member["id"]] = {**first, "editing": member["editing"]}
+        return list(listed.values())
 
     def remote_members(self) -> list[dict[str, Any]]:
         """The members other live processes last announced."""

@@ -62,6 +62,9 @@ class Registry:
         self._loading: dict[str, asyncio.Task[LiveRoom]] = {}
         self._unloads: dict[str, asyncio.TimerHandle] = {}
         self._closing: set[asyncio.Task[None]] = set()
+        # Serialises this process's read-modify-writes of room records (a link
+        # reissued, a member removed), so neither undoes the other.
+        self.records = asyncio.Lock()
 
     async def create(
         self,
