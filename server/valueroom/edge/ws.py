@@ -255,7 +255,9 @@ class RoomSocket(asyncio.Protocol):
         self._close_timer: asyncio.TimerHandle | None = None
         self._deadline: asyncio.TimerHandle | None = None
         self._joining: asyncio.Task[None] | None = None
-        self._held: deque[Frame] = deque()  # frames that arrived during the join
+        # Frames that arrived during the join or while throttled (made when needed:
+        # an idle connection is kept as small as it can be).
+        self._held: deque[Frame] | None = None
         # The one history request this connection may have in flight.
         self._history: asyncio.Task[None] | None = None
         self._export_credit = float(EXPORT_BURST)
@@ -364,7 +366,10 @@ class RoomSocket(asyncio.Protocol):
             elif isinstance(event, Response):
                 continue  # only a client receives responses
             elif self._joining is not None or self._throttled:
-                self._held.append(event)  # read again once joined, or once the rate allows
+                # Read again once joined, or once the rate allows.
+                if self._held is None:
+                    self._held = deque()
+                self._held.append(event)
             else:
                 self._frame(event)
 
@@ -378,6 +383,10 @@ class RoomSocket(asyncio.Protocol):
         else:
             response = ws.accept(request)
         ws.send_response(response)
+        # websockets' parser keeps the handshake request for the connection's
+        # whole life (a local of its generator); its headers are no longer
+        # needed once answered. About 1.7 KiB less per idle connection.
+        request.headers.clear()
         if ws.state is State.OPEN:
             self._opened = True
             self.edge.opened(self)
@@ -572,6 +581,8 @@ class RoomSocket(asyncio.Protocol):
     def _take_held(self) -> None:
         while self._held and not self._closing and not self._throttled:
             self._frame(self._held.popleft())
+        if not self._held:
+            self._held = None
         self._write_out()
         if self.transport is not None and not self._throttled:
             self.transport.resume_reading()
@@ -599,9 +610,11 @@ class RoomSocket(asyncio.Protocol):
         if self.transport is None:
             return  # the peer went away while joining
         if self.member is None:
-            self._held.clear()
+            self._held = None
         while self._held and not self._closing and not self._throttled:
             self._frame(self._held.popleft())
+        if not self._held:
+            self._held = None
         self._write_out()
         if self.transport is not None and not self._throttled:
             # Also after a failed join: the peer's answer to our close frame must be read.
