@@ -52,6 +52,7 @@ import logging
 import random
 import secrets
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -115,7 +116,9 @@ RETRY_PAUSE_CAP = 0.05
 #: How many of the latest log events a loaded room keeps: a resume that
 #: missed fewer than this is streamed from here, an older one gets a fresh
 #: welcome. It also covers a rollback to the last snapshot (at most
-#: SNAPSHOT_EVERY + MAX_BATCH events back).
+#: SNAPSHOT_EVERY + MAX_BATCH events back), and lets a young room keep no
+#: encoded snapshot at all: its first is written before the window could
+#: forget its first event.
 RESUME_WINDOW = 2048
 assert RESUME_WINDOW >= snapshots.SNAPSHOT_EVERY + MAX_BATCH
 
@@ -216,6 +219,12 @@ class _Join:
     done: asyncio.Future[None]
 
 
+class _Wire(dict[str, Any]):
+    """A view's wire form that the room can hold weakly (see ``LiveRoom._wire_view``)."""
+
+    __slots__ = ("__weakref__",)
+
+
 class LiveRoom:
     """A room loaded in this process. Create with :meth:`load`."""
 
@@ -255,7 +264,11 @@ class LiveRoom:
         self._window: deque[tuple[bytes, tuple[int, ...]]] = deque()
         self._floor: dict[str, int] = dict.fromkeys(ROLES, 0)
         # The last snapshot (encoded) and its position: rollbacks start there.
-        self._base: bytes = snapshots.encode_snapshot(self.id, self.state)
+        # None while the window still holds every event since the room's
+        # first (a young room: fewer than SNAPSHOT_EVERY events, the first
+        # snapshot comes well before the window drops any), so a rollback
+        # folds the window from an empty state; an idle room keeps no copy.
+        self._base: bytes | None = None
         self._base_seq = 0
         self._saving: set[asyncio.Task[None]] = set()
         # The hash of the last committed event (store/chain.py): new events
@@ -264,7 +277,9 @@ class LiveRoom:
         self.chain_head: bytes = self._genesis
         self.agreed_chain: bytes | None = None
         # Per role: the last welcome view made, and the view's seq then.
-        self._wire: dict[str, tuple[int, dict[str, Any]]] = {}
+        # Held weakly: kept while a joiner's welcome still streams from it, not
+        # for the life of an idle room.
+        self._wire: dict[str, tuple[int, weakref.ReferenceType[_Wire]]] = {}
         # The split frame each role last received, so an unchanged one is not sent.
         self._split_sent: dict[str, bytes] = {}
         # The deal frame everyone here last received (one for all: public events only).
@@ -344,10 +359,15 @@ class LiveRoom:
 
     def _loaded(self, restored: snapshots.Restored) -> None:
         state = restored.state
-        self._base = snapshots.encode_snapshot(self.id, state, self._head(), self.agreed_chain)
         self._base_seq = state.seq
         if restored.folded >= snapshots.SNAPSHOT_EVERY or restored.invalid:
+            self._base = snapshots.encode_snapshot(self.id, state, self._head(), self.agreed_chain)
             self._save(self._base, state.seq)
+        elif any(self._floor.values()):
+            # The window starts after a stored snapshot: rollbacks start from it.
+            self._base = snapshots.encode_snapshot(self.id, state, self._head(), self.agreed_chain)
+        else:
+            self._base_seq = 0
         log.info(
             "room state restored: snapshot at %d, %d events folded after it, %d invalid skipped",
             restored.snapshot,
@@ -722,7 +742,10 @@ class LiveRoom:
         """Forget speculative events after ``seq``: the last snapshot, folded on from the window."""
         if self.state.seq == seq:
             return
-        state = snapshots.decode_snapshot(self.id, self._base_seq, self._base, self.rules)
+        if self._base is None:
+            state = RoomState(self.rules)
+        else:
+            state = snapshots.decode_snapshot(self.id, self._base_seq, self._base, self.rules)
         for body, _ in self._window:
             event = unpack_event(body)
             if state.seq < event.seq <= seq:
@@ -855,9 +878,11 @@ class LiveRoom:
         """
         cached = self._wire.get(view.role)
         if cached is not None and cached[0] == view.seq:
-            return cached[1]
-        wire = view.to_wire()
-        self._wire[view.role] = (view.seq, wire)
+            alive = cached[1]()
+            if alive is not None:
+                return alive
+        wire = _Wire(view.to_wire())
+        self._wire[view.role] = (view.seq, weakref.ref(wire))
         return wire
 
     def _missed(self, role: str, after: int) -> list[tuple[bytes, int]]:
