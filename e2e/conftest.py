@@ -89,6 +89,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--log-level", "warning",
         # One browser on 127.0.0.1 creates every room of the session.
         "--rooms-per-hour", "0",
+        # Every "Links and room" dialog lists who is here: the session opens many.
+        "--manage-per-hour", "0",
         "--public-url", f"http://127.0.0.1:{port}",
         "--max-per-address", "100000",
         "--max-unjoined-per-address", "100000",

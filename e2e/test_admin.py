@@ -218,3 +218,123 @@ def test_the_neutral_reissuing_its_own_link_reopens_the_page_with_the_new_one(
     stale.get_by_test_id("join-name").fill("Mallory")
     stale.get_by_test_id("join-submit").click()
     expect_ended(stale, "invalid", "This invite link is not valid")
+
+
+def test_creator_removes_one_buyer_from_the_links_dialog_and_the_teammate_stays(
+    server: str, new_page: NewPage, join: JoinRoom
+) -> None:
+    creator = new_page()
+    links = create_on_landing(creator, server, "Cold storage")
+    bea = join(links["buyer"], "Bea")
+    ben = join(links["buyer"], "Ben", locale="nl-NL")
+    expect(bea.page.locator('[data-testid="presence-member"]')).to_have_count(2)
+
+    creator.goto(server)
+    creator.get_by_test_id("my-room-manage").click()
+    dialog = creator.get_by_test_id("manage-dialog")
+    state = dialog.get_by_test_id("manage-members-state")
+    expect(state).to_have_attribute("data-state", "ready")
+    expect(state).to_have_text("2 people in the room.")
+    rows = dialog.get_by_test_id("manage-member")
+    expect(rows).to_have_count(2)
+    expect(rows.locator(".member-name")).to_have_text(["Bea", "Ben"])
+    expect(rows.locator(".role-badge")).to_have_text(["Buyer", "Buyer"])
+    # The creator is not in the room: every entry can be removed.
+    expect(dialog.get_by_test_id("manage-member-remove")).to_have_count(2)
+
+    ben_row = rows.filter(has_text="Ben")
+    ben_row.get_by_test_id("manage-member-remove").click()
+    confirm = ben_row.get_by_test_id("manage-member-confirm")
+    expect(confirm).to_contain_text("Remove Ben (Buyer) from the room?")
+    expect(confirm).to_contain_text("disconnected at once")
+    expect(confirm).to_contain_text("reissue the Buyer link too")
+    expect(ben_row.get_by_test_id("manage-member-remove-cancel")).to_be_focused()
+    ben_row.get_by_test_id("manage-member-remove-cancel").click()
+    expect(confirm).to_have_count(0)
+    expect(ben_row.get_by_test_id("manage-member-remove")).to_be_focused()
+    ben.expect_connected()
+
+    ben_row.get_by_test_id("manage-member-remove").click()
+    ben_row.get_by_test_id("manage-member-remove-yes").click()
+    expect(dialog.get_by_test_id("manage-status")).to_contain_text("Ben was removed from the room")
+    expect_ended(ben.page, "removed", "Je bent uit deze ruimte verwijderd")
+    # The list was asked again: only Bea is left, and she carries on.
+    expect(rows).to_have_count(1)
+    expect(rows.locator(".member-name")).to_have_text(["Bea"])
+    expect(state).to_have_text("1 person in the room.")
+    expect(dialog.get_by_test_id("manage-members-refresh")).to_be_focused()
+    expect(bea.page.locator('[data-testid="presence-member"]')).to_have_count(1)
+    bea.expect_connected()
+    bea.add_item("Defrost schedule")
+
+    # Removing someone who already left says so, and the list catches up.
+    bea_id = rows.first.get_attribute("data-member-id")
+    assert bea_id
+    bea.page.close()
+    rows.first.get_by_test_id("manage-member-remove").click()
+    dialog.get_by_test_id("manage-member-remove-yes").click()
+    error = dialog.get_by_test_id("manage-error")
+    expect(error).to_have_attribute("data-code", "member.unknown")
+    expect(error).to_contain_text("That person is no longer in the room")
+    expect(state).to_have_attribute("data-state", "empty")
+    expect(state).to_have_text("No one is in the room right now.")
+
+
+def test_the_members_section_says_why_it_cannot_list(server: str, new_page: NewPage) -> None:
+    creator = new_page(locale="nl-NL")
+    links = create_on_landing(creator, server, "Stale key")
+    room_id = links["buyer"].split("#", 1)[1].split(".")[0]
+    # This device's creator key no longer matches (as if copied wrongly): refused, typed.
+    creator.evaluate(
+        """(id) => {
+            const rooms = JSON.parse(localStorage.getItem('valueroom.rooms'));
+            rooms.find((r) => r.room_id === id).creator_token = id + '.wrong';
+            localStorage.setItem('valueroom.rooms', JSON.stringify(rooms));
+        }""",
+        room_id,
+    )
+    creator.reload()
+    creator.get_by_test_id("my-room-manage").click()
+    state = creator.get_by_test_id("manage-members-state")
+    expect(state).to_have_attribute("data-state", "error")
+    expect(state).to_have_attribute("data-code", "not_permitted")
+    expect(state).to_contain_text("Kon niet ophalen wie er is")
+    expect(creator.get_by_test_id("manage-member")).to_have_count(0)
+
+
+def test_forgetting_a_room_created_here_from_its_header_asks_first(
+    server: str, new_page: NewPage, join: JoinRoom
+) -> None:
+    creator = new_page()
+    links = create_on_landing(creator, server, "Kept key")
+    room_id = links["seller"].split("#", 1)[1].split(".")[0]
+    # The creator's own device joins as the seller: the dialog lists it, without Remove.
+    sam = join(links["seller"], "Sam", page=creator)
+    creator.get_by_test_id("manage-open").click()
+    dialog = creator.get_by_test_id("manage-dialog")
+    own = dialog.get_by_test_id("manage-member")
+    expect(own).to_have_count(1)
+    expect(own).to_contain_text("(you)")
+    expect(dialog.get_by_test_id("manage-member-remove")).to_have_count(0)
+    creator.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+
+    forget = creator.get_by_test_id("forget-room")
+    forget.click()
+    question = creator.get_by_test_id("forget-room-confirm")
+    expect(question).to_contain_text("Only this device holds the room's creator key")
+    expect(creator.get_by_test_id("forget-room-cancel")).to_be_focused()
+    creator.get_by_test_id("forget-room-cancel").click()
+    expect(question).to_have_count(0)
+    expect(forget).to_be_focused()
+    sam.expect_connected()
+    forget.click()
+    creator.get_by_test_id("forget-room-yes").click()
+    expect(creator.get_by_test_id("create-form")).to_be_visible()
+    assert room_id not in listed_rooms(creator, server)
+
+    # A device that only joined forgets at once: it holds no creator key.
+    bea = join(links["buyer"], "Bea")
+    bea.page.get_by_test_id("forget-room").click()
+    expect(bea.page.get_by_test_id("create-form")).to_be_visible()
+    assert room_id not in listed_rooms(bea.page, server)

@@ -1,4 +1,5 @@
-// Managing a room over HTTP: reissue a role's invite link, erase the room.
+// Managing a room over HTTP: reissue a role's invite link, list who is in the
+// room and remove one member, erase the room.
 // Who may: the room's creator (its creator token, kept by the device that
 // created the room) and the neutral (its invite token). The token goes in an
 // Authorization header, never in a URL. Every answer becomes either
@@ -14,6 +15,8 @@ export const MANAGE_ERRORS = Object.freeze([
   "unknown_room",
   "not_permitted",
   "not_found",
+  "member.unknown",
+  "member.too_many",
   "unavailable",
   "network",
   "server",
@@ -110,5 +113,55 @@ export async function reissueLink({ roomId, role, token, base = location.href, f
  */
 export async function eraseRoom({ roomId, token, fetcher = fetch }) {
   const { failed } = await call(`/api/rooms/${encodeURIComponent(roomId)}`, "DELETE", token, fetcher);
+  return failed ?? { ok: true };
+}
+
+/** @typedef {{id: string, role: string, name: string}} Member */
+
+/**
+ * Who is in the room (id, role, name), as the server's presence list has them.
+ * Entries that are not well formed are left out rather than shown half.
+ * @param {{roomId: string, token: string, fetcher?: typeof fetch}} what
+ * @returns {Promise<{ok: true, members: Member[]} | Refusal>}
+ */
+export async function listMembers({ roomId, token, fetcher = fetch }) {
+  const { response, failed } = await call(`/api/rooms/${encodeURIComponent(roomId)}/members`, "GET", token, fetcher);
+  if (failed) return failed;
+  if (response === null) return { ok: false, code: "network", retryAfter: null, status: 0 };
+  const body = await response.json().catch(() => null);
+  if (!Array.isArray(body?.members)) return { ok: false, code: "server", retryAfter: null, status: response.status };
+  const text = (value) => typeof value === "string" && value !== "";
+  const members = body.members
+    .filter((m) => text(m?.id) && text(m?.role) && typeof m?.name === "string")
+    .map((m) => ({ id: m.id, role: m.role, name: m.name }));
+  return { ok: true, members };
+}
+
+/**
+ * Members in the order the dialog lists them: by role (the roles' order), then
+ * by name; `ownId` (the manager's own seat, when it is in the room) marked.
+ * @param {Member[]} members
+ * @param {string[]} roles
+ * @param {string | null} ownId
+ * @returns {(Member & {own: boolean})[]}
+ */
+export function membersToList(members, roles, ownId) {
+  const rank = (role) => {
+    const at = roles.indexOf(role);
+    return at < 0 ? roles.length : at;
+  };
+  return [...members]
+    .sort((a, b) => rank(a.role) - rank(b.role) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+    .map((m) => ({ ...m, own: ownId !== null && m.id === ownId }));
+}
+
+/**
+ * Remove one member: its page is closed and told so; its role's link keeps working.
+ * @param {{roomId: string, memberId: string, token: string, fetcher?: typeof fetch}} what
+ * @returns {Promise<{ok: true} | Refusal>}
+ */
+export async function removeMember({ roomId, memberId, token, fetcher = fetch }) {
+  const url = `/api/rooms/${encodeURIComponent(roomId)}/members/${encodeURIComponent(memberId)}`;
+  const { failed } = await call(url, "DELETE", token, fetcher);
   return failed ?? { ok: true };
 }

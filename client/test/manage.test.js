@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 
-import { confirmsErase, eraseRoom, managerToken, MANAGE_ERRORS, refusal, reissueLink, roomOfToken, tokenOfLink } from "../src/manage.js";
+import { confirmsErase, eraseRoom, listMembers, managerToken, MANAGE_ERRORS, membersToList, refusal, reissueLink, removeMember, roomOfToken, tokenOfLink } from "../src/manage.js";
+import { en } from "../src/lang/en.js";
+import { nl } from "../src/lang/nl.js";
 import { dropLink, findRoom, listRooms, rememberCreated, rememberJoined, rememberLink } from "../src/rooms-list.js";
 
 /** A localStorage for node: the rooms list keeps its entries there. */
@@ -127,4 +129,51 @@ test("a revoked link is dropped from the list, and a room with nothing left is f
   assert.deepEqual(listRooms().map((e) => e.room_id), ["r2"]);  // created here: still managed here
   assert.deepEqual(findRoom("r2")?.joined, []);
   assert.equal(findRoom("r2")?.links.seller, undefined);
+});
+
+test("the members list is asked for with the token in a header, and malformed entries are left out", async () => {
+  const { fetcher, asked } = answering(200, {
+    members: [{ id: "m1", role: "buyer", name: "Bea" }, { id: "", role: "buyer", name: "x" }, { role: "seller", name: "no id" }, null, { id: "m2", role: "seller", name: "" }],
+  });
+  assert.deepEqual(await listMembers({ roomId: "r/1", token: "r/1.c", fetcher }), {
+    ok: true,
+    members: [{ id: "m1", role: "buyer", name: "Bea" }, { id: "m2", role: "seller", name: "" }],
+  });
+  assert.equal(asked[0].url, "/api/rooms/r%2F1/members");
+  assert.equal(asked[0].init.method, "GET");
+  assert.equal(asked[0].init.headers.Authorization, "Bearer r/1.c");
+  assert.deepEqual(await listMembers({ roomId: "r1", token: "t", fetcher: answering(200, { members: "no" }).fetcher }), { ok: false, code: "server", retryAfter: null, status: 200 });
+  const refused = answering(403, { error: { code: "not_permitted", message: "..." } });
+  assert.deepEqual(await listMembers({ roomId: "r1", token: "t", fetcher: refused.fetcher }), { ok: false, code: "not_permitted", retryAfter: null, status: 403 });
+});
+
+test("members are listed by role, then name, and the manager's own seat is marked", () => {
+  const members = [
+    { id: "n1", role: "neutral", name: "Nia" },
+    { id: "s1", role: "seller", name: "Sam" },
+    { id: "b2", role: "buyer", name: "Bob" },
+    { id: "b1", role: "buyer", name: "Ann" },
+  ];
+  const listed = membersToList(members, ["buyer", "seller", "neutral"], "n1");
+  assert.deepEqual(listed.map((m) => [m.id, m.own]), [["b1", false], ["b2", false], ["s1", false], ["n1", true]]);
+  assert.ok(membersToList(members, ["buyer", "seller", "neutral"], null).every((m) => !m.own));
+  assert.deepEqual(members.map((m) => m.id), ["n1", "s1", "b2", "b1"]);  // the input is not reordered
+});
+
+test("removing a member is a DELETE of its id; the server's typed refusals come through", async () => {
+  const done = answering(204, null);
+  assert.deepEqual(await removeMember({ roomId: "r1", memberId: "m/1", token: "r1.c", fetcher: done.fetcher }), { ok: true });
+  assert.equal(done.asked[0].url, "/api/rooms/r1/members/m%2F1");
+  assert.equal(done.asked[0].init.method, "DELETE");
+  const gone = answering(404, { error: { code: "member.unknown", message: "..." } });
+  assert.deepEqual(await removeMember({ roomId: "r1", memberId: "m1", token: "t", fetcher: gone.fetcher }), { ok: false, code: "member.unknown", retryAfter: null, status: 404 });
+  const full = answering(409, { error: { code: "member.too_many", message: "..." } });
+  assert.deepEqual(await removeMember({ roomId: "r1", memberId: "m1", token: "t", fetcher: full.fetcher }), { ok: false, code: "member.too_many", retryAfter: null, status: 409 });
+});
+
+test("every refusal the dialog can show has its text in both languages", () => {
+  for (const code of MANAGE_ERRORS) {
+    assert.ok(`manage.error.${code}` in en, `en: manage.error.${code}`);
+    assert.ok(`manage.error.${code}` in nl, `nl: manage.error.${code}`);
+  }
 });

@@ -740,4 +740,21 @@ export const en = {
   "reason.member.unknown": "That member is no longer in the room.",
   "reason.member.too_many": "Too many members were removed from this room; reissue the link first.",
   // -- end of Members of a team -------------------------------------------------------------
+  // -- People in the room (views/manage.js): the creator or neutral removes one member ------
+  "manage.members.heading": "People in the room",
+  "manage.members.lead": "Who is connected now. Removing someone disconnects only that person; the rest of their team stays.",
+  "manage.members.refresh": "Refresh",
+  "manage.members.loading": "Loading who is here…",
+  "manage.members.empty": "No one is in the room right now.",
+  "manage.members.count": ({ count }) => plural(count, "{count} person in the room.", "{count} people in the room."),
+  "manage.members.failed": "Could not load who is here. {why}",
+  "manage.members.noName": "(no name)",
+  "manage.members.question": "Remove {name} ({role}) from the room?",
+  "manage.members.disconnected": "Their page is disconnected at once and told they were removed.",
+  "manage.members.link": "The {role} link still works: to keep them out, reissue the {role} link too (everyone else who joined through it then needs the new one).",
+  "manage.members.confirm": "Remove and disconnect",
+  "manage.members.removed": "{name} was removed from the room.",
+  "manage.error.member.unknown": "That person is no longer in the room. Refresh the list to see who is.",
+  "manage.error.member.too_many": "Too many people were removed from this room. Reissue their role's link to start afresh.",
+  // -- end of People in the room ------------------------------------------------------------
 };

@@ -742,4 +742,21 @@ export const nl = {
   "reason.member.unknown": "Dat lid is niet meer in de ruimte.",
   "reason.member.too_many": "Er zijn te veel leden uit deze ruimte verwijderd; geef eerst een nieuwe link uit.",
   // -- end of Members of a team -------------------------------------------------------------
+  // -- People in the room (views/manage.js): the creator or neutral removes one member ------
+  "manage.members.heading": "Mensen in de ruimte",
+  "manage.members.lead": "Wie er nu verbonden is. Iemand verwijderen koppelt alleen die persoon los; de rest van het team blijft.",
+  "manage.members.refresh": "Vernieuwen",
+  "manage.members.loading": "Ophalen wie er is…",
+  "manage.members.empty": "Er is nu niemand in de ruimte.",
+  "manage.members.count": ({ count }) => plural(count, "{count} persoon in de ruimte.", "{count} personen in de ruimte."),
+  "manage.members.failed": "Kon niet ophalen wie er is. {why}",
+  "manage.members.noName": "(geen naam)",
+  "manage.members.question": "{name} ({role}) uit de ruimte verwijderen?",
+  "manage.members.disconnected": "Diens pagina wordt meteen losgekoppeld en krijgt te horen dat die persoon verwijderd is.",
+  "manage.members.link": "De link van de {role} blijft werken: geef ook een nieuwe {role}-link uit om deze persoon buiten te houden (iedereen die via die link binnenkwam heeft dan de nieuwe nodig).",
+  "manage.members.confirm": "Verwijderen en loskoppelen",
+  "manage.members.removed": "{name} is uit de ruimte verwijderd.",
+  "manage.error.member.unknown": "Die persoon is niet meer in de ruimte. Vernieuw de lijst om te zien wie er is.",
+  "manage.error.member.too_many": "Er zijn te veel mensen uit deze ruimte verwijderd. Geef eerst een nieuwe link voor hun rol uit.",
+  // -- end of People in the room ------------------------------------------------------------
 };

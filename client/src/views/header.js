@@ -3,13 +3,15 @@
 
 import { h, setData, setText } from "../dom.js";
 import { t, tr } from "../i18n.js";
+import { askForgetCreated } from "./confirm.js";
 
 export class RoomHeader {
   /**
    * @param {import("../session.js").Session} session
    * @param {() => void} [onForget] forget this room's invite on this device and leave
+   * @param {() => boolean} [forgetAsks] true when forgetting loses this device's creator key: ask first
    */
-  constructor(session, onForget) {
+  constructor(session, onForget, forgetAsks) {
     this.session = session;
     this.title = h("h1", { class: "room-title", testid: "room-title" });
     this.me = h("span", { class: "me", testid: "me" });
@@ -23,7 +25,7 @@ export class RoomHeader {
     );
     this.discard.hidden = true;
     this.forget = tr(
-      h("button", { type: "button", class: "btn btn-ghost btn-small", testid: "forget-room", on: { click: () => onForget?.() } }),
+      h("button", { type: "button", class: "btn btn-ghost btn-small", testid: "forget-room", on: { click: () => this.askForget(onForget, forgetAsks) } }),
       "room.forget",
     );
     this.forget.hidden = !onForget;
@@ -112,6 +114,18 @@ export class RoomHeader {
       }, "btn-danger"),
       button(t("members.no"), "member-remove-no", () => redraw(null)),
     );
+  }
+
+  /** Forget at once, unless this device created the room: then ask, as the list of rooms does. */
+  askForget(onForget, forgetAsks) {
+    if (!onForget) return;
+    if (!forgetAsks?.()) {
+      onForget();
+      return;
+    }
+    const room = this.session.room;
+    const roomId = this.session.token.split(".")[0];
+    askForgetCreated(this.el, { roomId, title: room?.title || roomId, onYes: onForget, returnTo: this.forget, testid: "forget-room" });
   }
 
   renderBadge() {

@@ -1,14 +1,16 @@
 // "Links and room": the creator's device and the neutral hand out each role's
 // invite link again, reissue a link (the old one stops working, whoever joined
-// through it is disconnected) and erase the room for good. A native modal
+// through it is disconnected), remove one person in the room (the rest of the
+// team stays) and erase the room for good. A native modal
 // <dialog>: the browser keeps focus inside it and Escape closes it; focus goes
 // back to the button that opened it.
 
 import { h } from "../dom.js";
 import { t, tr, trAttr } from "../i18n.js";
-import { confirmsErase, eraseRoom, reissueLink } from "../manage.js";
+import { confirmsErase, eraseRoom, listMembers, membersToList, reissueLink, removeMember } from "../manage.js";
 import { forgetRoom, rememberLink } from "../rooms-list.js";
 import { remembered } from "../storage.js";
+import { askConfirm } from "./confirm.js";
 import { copyLink } from "./myrooms.js";
 
 /**
@@ -20,6 +22,7 @@ import { copyLink } from "./myrooms.js";
  * @property {Record<string, string | null>} links the links this device knows, by role
  * @property {string | null} [ownRole] the role this page is joined as (reissuing it reopens the page)
  * @property {(role: string) => string[]} [membersOf] names of who is here through a role's link
+ * @property {string | null} [ownMemberId] this page's own member id, when it is in the room (it cannot remove itself)
  * @property {(() => void) | null} [showExports] in a room: close the dialog and go to the exports
  * @property {string | null} [roomLink] outside a room: a link that opens it, to take exports first
  * @property {() => void} [onChanged] after a link was reissued
@@ -47,6 +50,7 @@ export class ManageDialog {
       this.status,
       this.error,
       h("section", { class: "manage-section", attrs: { "aria-labelledby": "manage-links-heading" } }, tr(h("h3", { id: "manage-links-heading" }), "manage.links.heading"), tr(h("p", { class: "muted small" }), "manage.links.lead"), this.rows),
+      this.membersSection(),
       this.eraseSection(),
     );
     this.returnFocus = true;
@@ -64,6 +68,7 @@ export class ManageDialog {
     this.opener = opener;
     document.body.append(this.el);
     this.el.showModal();
+    void this.loadMembers();
   }
 
   /** @param {{returnFocus?: boolean}} [how] returnFocus false: the caller moves focus elsewhere */
@@ -140,6 +145,105 @@ export class ManageDialog {
     this.renderRows();
     tr(this.status, "manage.reissued", { role: t(`role.${role}`) });
     /** @type {HTMLElement | null} */ (this.rows.querySelector(`[data-testid="manage-copy-${role}"]`))?.focus();
+  }
+
+  /** "People in the room": who is here now, each with a Remove button (never this page's own seat). */
+  membersSection() {
+    this.memberState = h("p", { class: "muted small", testid: "manage-members-state", attrs: { "aria-live": "polite" } });
+    this.memberRows = h("ul", { class: "manage-members", testid: "manage-members" });
+    this.refreshMembers = tr(
+      h("button", { type: "button", class: "btn btn-small", testid: "manage-members-refresh", on: { click: () => this.loadMembers() } }),
+      "manage.members.refresh",
+    );
+    return h(
+      "section",
+      { class: "manage-section", testid: "manage-members-section", attrs: { "aria-labelledby": "manage-members-heading" } },
+      h("div", { class: "manage-link-head" }, tr(h("h3", { id: "manage-members-heading" }), "manage.members.heading"), this.refreshMembers),
+      tr(h("p", { class: "muted small" }), "manage.members.lead"),
+      this.memberState,
+      this.memberRows,
+    );
+  }
+
+  /** Ask the server who is here and list them; a refusal is said in the section itself. */
+  async loadMembers() {
+    const { roomId, token, roles } = this.options;
+    this.memberState.dataset.state = "loading";
+    tr(this.memberState, "manage.members.loading");
+    this.refreshMembers.disabled = true;
+    const answer = await listMembers({ roomId, token });
+    this.refreshMembers.disabled = false;
+    if (!answer.ok) {
+      this.memberState.dataset.state = "error";
+      this.memberState.dataset.code = answer.code;
+      delete this.memberState.dataset.i18n;
+      const minutes = Math.max(1, Math.ceil((answer.retryAfter ?? 60) / 60));
+      this.memberState.textContent = t("manage.members.failed", { why: t(`manage.error.${answer.code}`, { minutes }) });
+      return;
+    }
+    delete this.memberState.dataset.code;
+    const listed = membersToList(answer.members, roles, this.options.ownMemberId ?? null);
+    this.memberState.dataset.state = listed.length === 0 ? "empty" : "ready";
+    if (listed.length === 0) tr(this.memberState, "manage.members.empty");
+    else tr(this.memberState, "manage.members.count", { count: listed.length });
+    this.memberRows.replaceChildren(...listed.map((member) => this.memberRow(member)));
+  }
+
+  /** @param {import("../manage.js").Member & {own: boolean}} member */
+  memberRow(member) {
+    const name = member.name || t("manage.members.noName");
+    const remove = member.own
+      ? null
+      : h("button", {
+          type: "button",
+          class: "btn btn-small",
+          testid: "manage-member-remove",
+          text: t("members.remove"),
+          attrs: { "aria-label": t("members.removeLabel", { name }) },
+          on: { click: () => this.askRemove(member, li, remove) },
+        });
+    const li = h(
+      "li",
+      { class: `manage-member role-${member.role}`, testid: "manage-member", data: { memberId: member.id, role: member.role } },
+      h(
+        "div",
+        { class: "manage-link-head" },
+        h("span", { class: "member-name", text: name }),
+        h("span", { class: `role-badge role-${member.role}`, text: t(`role.${member.role}`) }),
+        member.own ? tr(h("span", { class: "muted small" }), "presence.you") : null,
+        remove ? h("span", { class: "manage-actions" }, remove) : null,
+      ),
+    );
+    return li;
+  }
+
+  /** The confirmation under a member: they are disconnected; their link still opens the room. */
+  askRemove(member, li, remove) {
+    const name = member.name || t("manage.members.noName");
+    const role = t(`role.${member.role}`);
+    askConfirm(li, {
+      id: `manage-remove-${member.id}`,
+      question: t("manage.members.question", { name, role }),
+      details: [t("manage.members.disconnected"), t("manage.members.link", { role })],
+      yes: t("manage.members.confirm"),
+      testids: { box: "manage-member-confirm", yes: "manage-member-remove-yes", cancel: "manage-member-remove-cancel" },
+      onYes: () => this.remove(member, name),
+      returnTo: remove,
+    });
+  }
+
+  /** @param {import("../manage.js").Member} member @param {string} name */
+  async remove(member, name) {
+    this.showError(null);
+    const answer = await removeMember({ roomId: this.options.roomId, memberId: member.id, token: this.options.token });
+    if (!answer.ok) {
+      this.showError(answer);
+      if (answer.code === "member.unknown") await this.loadMembers();
+      return;
+    }
+    tr(this.status, "manage.members.removed", { name });
+    await this.loadMembers();
+    this.refreshMembers.focus();
   }
 
   eraseSection() {

@@ -6,6 +6,7 @@ import { h } from "../dom.js";
 import { t, tr, trAttr } from "../i18n.js";
 import { managerToken, tokenOfLink } from "../manage.js";
 import { forgetRoom, listRooms } from "../rooms-list.js";
+import { askForgetCreated } from "./confirm.js";
 import { ManageDialog } from "./manage.js";
 import { toast } from "./toast.js";
 
@@ -75,18 +76,7 @@ export class MyRooms {
 
   /** Ask before forgetting a room whose creator key only this device holds. */
   askForget(li, room, forget, forgetNow) {
-    li.querySelector(".manage-confirm")?.remove();
-    const id = `forget-${room.room_id}`;
-    const cancel = tr(h("button", { type: "button", class: "btn btn-small", testid: "my-room-forget-cancel", on: { click: () => { box.remove(); forget.focus(); } } }), "manage.cancel");
-    const yes = tr(h("button", { type: "button", class: "btn btn-small btn-danger", testid: "my-room-forget-yes", on: { click: forgetNow } }), "myRooms.forget");
-    const box = h(
-      "div",
-      { class: "manage-confirm", testid: "my-room-forget-confirm", attrs: { role: "group", "aria-labelledby": id } },
-      h("p", { id, text: t("myRooms.forget.question", { title: room.title || room.room_id }) }),
-      h("div", { class: "manage-actions" }, yes, cancel),
-    );
-    li.append(box);
-    cancel.focus();
+    askForgetCreated(li, { roomId: room.room_id, title: room.title || room.room_id, onYes: forgetNow, returnTo: forget, testid: "my-room-forget" });
   }
 
   /** "Links and room" for a room this device created, or joined as the neutral. */

@@ -23,7 +23,7 @@ import { errorToast } from "./toast.js";
 
 export function mountRoom(root, topbar, { validator, token, name, memberKey, onInvalid, onForget, creatorToken }) {
   const session = new Session({ validator, token, name, memberKey });
-  const header = new RoomHeader(session, onForget);
+  const header = new RoomHeader(session, onForget, () => Boolean(creatorToken?.()));
   const agenda = new AgendaView(session);
   const split = new SplitView(session);
   const phase = new PhaseView(session);
@@ -68,6 +68,7 @@ export function mountRoom(root, topbar, { validator, token, name, memberKey, onI
       roles: session.room.neutral ? ["buyer", "seller", "neutral"] : ["buyer", "seller"],
       links: { ...(findRoom(roomOfToken(token))?.links ?? {}), ...(here ? { [here]: `${location.origin}/join#${token}` } : {}) },
       ownRole: here,
+      ownMemberId: session.you?.id ?? null,
       membersOf: (role) => session.members.filter((m) => m.role === role).map((m) => m.name),
       showExports: () => {
         const target = /** @type {HTMLElement | null} */ (deal.el.querySelector('[data-testid="export-json"]'));
