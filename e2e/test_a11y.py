@@ -163,6 +163,11 @@ def test_axe_finds_nothing_in_the_links_and_room_dialog_or_the_ended_pages(
     in_room = neutral.page.get_by_test_id("manage-dialog")
     in_room.get_by_test_id("manage-reissue-seller").click()
     expect(in_room.get_by_test_id("manage-confirm")).to_contain_text("Sem")
+    # People in the room, with a removal question open under Anna.
+    anna = in_room.get_by_test_id("manage-member").filter(has_text="Anna")
+    anna.get_by_test_id("manage-member-remove").click()
+    expect(anna.get_by_test_id("manage-member-confirm")).to_contain_text("Remove Anna")
+    expect(in_room.get_by_test_id("manage-member")).to_have_count(3)
     assert_clean(neutral.page, "links and room, neutral (en)")
     in_room.get_by_test_id("manage-reissue-confirm").click()
     expect(in_room.get_by_test_id("manage-status")).to_contain_text("New seller link")

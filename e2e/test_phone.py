@@ -189,6 +189,9 @@ def test_the_links_and_room_dialog_fits_a_phone(
         in_room = neutral.page.get_by_test_id("manage-dialog")
         in_room.get_by_test_id("manage-reissue-buyer").click()
         expect(in_room.get_by_test_id("manage-confirm")).to_contain_text("Anna")
+        anna = in_room.get_by_test_id("manage-member").filter(has_text="Anna")
+        anna.get_by_test_id("manage-member-remove").click()
+        expect(anna.get_by_test_id("manage-member-confirm")).to_contain_text("Remove Anna")
         assert_fits(neutral.page, "links and room, neutral (en)")
     finally:
         for context in contexts:
