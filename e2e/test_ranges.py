@@ -112,9 +112,11 @@ def test_range_in_dutch_amounts_stays_private_until_the_reveal_then_shows_sensit
         person.page.set_viewport_size({"width": 390, "height": 844})
         expect(person.page.get_by_test_id("split-total-range")).to_be_visible()
         # Chart.js follows the new width on its resize observer: wait for it, then measure.
+        # A function, not an expression: polling an expression string needs eval,
+        # which the page's Content-Security-Policy forbids.
         person.page.wait_for_function(
-            "document.querySelector('[data-testid=split-chart]').getBoundingClientRect().right"
-            " <= innerWidth"
+            "() => document.querySelector('[data-testid=split-chart]')"
+            ".getBoundingClientRect().right <= innerWidth"
         )
         assert_fits(person.page, f"split with sensitivity at 390 px ({name})")
         if name == "en":
