@@ -158,6 +158,36 @@ def test_every_page_and_role_fits_a_phone(
             context.close()
 
 
+def test_a_long_name_editing_with_a_remove_button_wraps_in_the_presence_list(
+    server: str, browser: Browser
+) -> None:
+    """The neutral's presence pill of a member with a long name, editing an item, fits 360 px.
+
+    The name, what the member edits and the Remove button wrap inside the pill
+    (it once pushed the page 79 px wider, whenever the seller had focus on an item).
+    """
+    contexts: list[Any] = []
+    try:
+        room = create_room(server, title="Presence on a phone", neutral=True)
+        neutral = RoomPage.join(
+            _page(browser, contexts, "en-US", (360, 740)), room["links"]["neutral"], "Nora"
+        )
+        seller = RoomPage.join(
+            _page(browser, contexts, "en-US", (1280, 800)),
+            room["links"]["seller"],
+            "Sebastiaan van der Verkoperslangenaam",
+        )
+        item = seller.add_item("Delivery terms for the consignment stock at the buyer's site")
+        seller.item(item).get_by_test_id("item-title").focus()
+        editing = neutral.page.locator(".member-editing")
+        expect(editing).to_be_visible()
+        expect(neutral.page.get_by_test_id("member-remove")).to_have_count(1)
+        assert_fits(neutral.page, "presence with a long name editing, neutral")
+    finally:
+        for context in contexts:
+            context.close()
+
+
 # -- Links and room (views/manage.js) ------------------------------------------------------
 
 
