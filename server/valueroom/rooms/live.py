@@ -359,15 +359,14 @@ class LiveRoom:
 
     def _loaded(self, restored: snapshots.Restored) -> None:
         state = restored.state
-        self._base_seq = state.seq
-        if restored.folded >= snapshots.SNAPSHOT_EVERY or restored.invalid:
+        due = restored.folded >= snapshots.SNAPSHOT_EVERY or bool(restored.invalid)
+        # A room whose window holds its whole log (no stored snapshot, every
+        # role's floor 0) keeps no base: a rollback folds the window from empty.
+        if due or any(self._floor.values()):
             self._base = snapshots.encode_snapshot(self.id, state, self._head(), self.agreed_chain)
-            self._save(self._base, state.seq)
-        elif any(self._floor.values()):
-            # The window starts after a stored snapshot: rollbacks start from it.
-            self._base = snapshots.encode_snapshot(self.id, state, self._head(), self.agreed_chain)
-        else:
-            self._base_seq = 0
+            self._base_seq = state.seq
+            if due:
+                self._save(self._base, state.seq)
         log.info(
             "room state restored: snapshot at %d, %d events folded after it, %d invalid skipped",
             restored.snapshot,
